@@ -1,0 +1,271 @@
+"""The ``seqopt`` command line.
+
+Exit codes (also in the README):
+
+== ==========================================================
+0  proven optimal plan (``check``: the plan breaks no rule)
+2  bad input: every problem is listed, nothing is written
+3  a plan, but not proven optimal (gap above the tolerance)
+4  infeasible (``check``: the plan breaks a rule)
+5  no solution found within the time limit
+6  solver error or unbounded model
+7  internal error: the solver's plan failed the independent check
+== ==========================================================
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from seqopt import __version__
+from seqopt.data import Problem
+from seqopt.errors import InputError
+from seqopt.evaluate import Evaluation, evaluate
+from seqopt.io.convert import convert as convert_input
+from seqopt.io.plan_file import read_plan_file
+from seqopt.io.reader import read_problem
+from seqopt.io.workbook import template_grids, write_workbook
+from seqopt.outputs import STATUS_WORDS, headline, plan_document, write_outputs
+from seqopt.settings import ModelFile, SolverName, read_model_file
+from seqopt.solve import PlanRejected, SolveResult, Status, solve
+
+
+class Exit(IntEnum):
+    """Process exit codes."""
+
+    OK = 0
+    INPUT = 2
+    GAP = 3
+    INFEASIBLE = 4
+    NO_SOLUTION = 5
+    SOLVER = 6
+    INTERNAL = 7
+
+
+EXIT_FOR_STATUS = {
+    Status.OPTIMAL: Exit.OK,
+    Status.FEASIBLE: Exit.GAP,
+    Status.INFEASIBLE: Exit.INFEASIBLE,
+    Status.NO_SOLUTION: Exit.NO_SOLUTION,
+    Status.UNBOUNDED: Exit.SOLVER,
+    Status.ERROR: Exit.SOLVER,
+}
+
+app = typer.Typer(
+    help="seqopt: which measures, at which scope, in which order and when, under public support.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+if not out.is_terminal:
+    # Logs and pipes get rich's 80 columns by default, too narrow for a plan table.
+    out.width = max(out.width, 140)
+err = Console(stderr=True, highlight=False)
+
+T = TypeVar("T")
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    """Run ``action``; report input problems plainly and exit 2, without a traceback."""
+    try:
+        return action()
+    except InputError as error:
+        err.print(f"[bold red]{error.describe()}[/]", markup=True, soft_wrap=True)
+        raise typer.Exit(Exit.INPUT) from None
+
+
+def _load(model_path: Path) -> tuple[ModelFile, Problem]:
+    model = read_model_file(model_path)
+    problem = read_problem(model.input).renamed(model.name)
+    return model, problem
+
+
+@app.command("solve")
+def solve_command(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    solver: Annotated[
+        SolverName | None, typer.Option(help="Solver, overriding the model file.")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option(min=0.001, help="Seconds, overriding the model file.")
+    ] = None,
+    gap: Annotated[
+        float | None, typer.Option(min=0.0, max=0.999, help="Relative gap at which to stop.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="Print only the headline.")] = False,
+) -> None:
+    """Find the best plan for a model and write plan.json, plan.xlsx and summary.md."""
+    started = time.perf_counter()
+    model, problem = _guarded(lambda: _load(model_path))
+    model = model.with_solver(name=solver, time_limit=time_limit, gap=gap)
+    try:
+        with err.status(f"Solving {model.name} with {model.solver.name.value}…", spinner="dots"):
+            result = solve(problem, model.objective, model.solver)
+    except PlanRejected as error:
+        err.print(f"[bold red]Internal error, no plan written:[/] {error}")
+        raise typer.Exit(Exit.INTERNAL) from None
+    document = plan_document(problem, model, result)
+    folder = output if output is not None else model.output
+    written = write_outputs(folder, document)
+    if not quiet and result.evaluation is not None:
+        out.print(_plan_table(problem, result.evaluation))
+    out.print(headline(document).replace("**", ""))
+    for note in result.notes:
+        out.print(f"  - {note}")
+    elapsed = time.perf_counter() - started
+    out.print(
+        f"[dim]{result.variables} variables, {result.constraints} constraints; built in "
+        f"{result.build_seconds:.2f} s, solved in {result.solve_seconds:.2f} s, "
+        f"{elapsed:.2f} s in all. Wrote {', '.join(str(p) for p in written)}.[/]"
+    )
+    raise typer.Exit(EXIT_FOR_STATUS[result.status])
+
+
+def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
+    table = Table(title="Plan", title_justify="left")
+    for column in ("Measure", "Scope", "Starts", "Signed", "In force", "Value", "Cost"):
+        justify = "right" if column in ("Value", "Cost") else "left"
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    labels = problem.periods
+    for item in sorted(evaluation.scheduled, key=lambda s: (s.start, s.measure)):
+        measure = problem.measure_by_id[item.measure]
+        table.add_row(
+            measure.name,
+            measure.scope(item.scope).name,
+            labels[item.start],
+            labels[item.signing],
+            labels[item.in_force] if item.in_force < problem.horizon else "after horizon",
+            f"{item.benefit:,.2f}",
+            f"{item.cost:,.2f}",
+        )
+    if evaluation.plan.lever_uses:
+        used: dict[str, list[str]] = {}
+        for use in evaluation.plan.lever_uses:
+            used.setdefault(problem.lever_by_id[use.lever].name, []).append(labels[use.period])
+        for name, periods in used.items():
+            table.add_row(f"[italic]{name}[/]", "lever", ", ".join(periods), "", "", "", "")
+    left_out = [m.name for m in problem.measures if evaluation.plan.assignment(m.id) is None]
+    if left_out:
+        table.caption = "Left out: " + "; ".join(left_out)
+    return table
+
+
+@app.command("validate")
+def validate_command(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="Workbook, CSV folder or model file.")
+    ],
+) -> None:
+    """Check an input without solving; list every problem at once."""
+
+    def load() -> Problem:
+        if input_path.suffix.lower() == ".toml":
+            return _load(input_path)[1]
+        return read_problem(input_path)
+
+    problem = _guarded(load)
+    scopes = sum(len(m.scopes) for m in problem.measures)
+    out.print(
+        f"{input_path}: valid. {len(problem.measures)} measures ({scopes} scopes), "
+        f"{problem.horizon} periods, {len(problem.resources)} resources, "
+        f"{len(problem.levers)} levers, {len(problem.series)} support series, "
+        f"{len(problem.dependencies)} dependencies."
+    )
+
+
+@app.command("template")
+def template_command(
+    path: Annotated[
+        Path, typer.Argument(help="Where to write: name.xlsx for a workbook, else a CSV folder.")
+    ],
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+) -> None:
+    """Write a blank input with every sheet, header notes and dropdowns."""
+
+    def write() -> None:
+        if path.exists() and not overwrite:
+            from seqopt.errors import Issue, Location
+
+            rule = "already exists: choose another name, or pass --overwrite to replace it"
+            raise InputError([Issue(Location(str(path)), rule)])
+        if path.suffix.lower() == ".xlsx":
+            write_workbook(path, template_grids())
+        else:
+            from seqopt.atomic import atomic_folder
+            from seqopt.io.tables import write_csv_folder
+
+            with atomic_folder(path) as folder:
+                write_csv_folder(template_grids(), folder)
+
+    _guarded(write)
+    out.print(f"Wrote a blank input to {path}.")
+
+
+@app.command("convert")
+def convert_command(
+    source: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or CSV folder.")],
+    target: Annotated[Path, typer.Argument(help="name.xlsx for a workbook, else a CSV folder.")],
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing target.")] = False,
+) -> None:
+    """Convert an input between a workbook and a folder of CSV files (lossless)."""
+    kind = _guarded(lambda: convert_input(source, target, overwrite=overwrite))
+    out.print(f"Wrote {target} ({'workbook' if kind == 'xlsx' else 'CSV folder'}).")
+
+
+@app.command("check")
+def check_command(
+    plan_path: Annotated[
+        Path, typer.Argument(metavar="PLAN_FILE", help="Plan as CSV, workbook or plan.json.")
+    ],
+    model_path: Annotated[Path, typer.Option("--model", help="Model file (TOML).")],
+) -> None:
+    """Score a hand-made plan with the evaluator and list every rule it breaks."""
+
+    def load() -> tuple[ModelFile, Problem, Any]:
+        model, problem = _load(model_path)
+        return model, problem, read_plan_file(plan_path, problem)
+
+    model, problem, plan = _guarded(load)
+    evaluation = evaluate(problem, plan, model.objective)
+    out.print(_plan_table(problem, evaluation))
+    kind = model.objective.kind.value
+    if kind == "value":
+        out.print(
+            f"Net value {evaluation.objective:,.2f} (benefit {evaluation.benefit:,.2f}, "
+            f"cost {evaluation.cost:,.2f})."
+        )
+    else:
+        out.print(f"Makespan {evaluation.makespan} periods.")
+    if evaluation.feasible:
+        out.print("[green]The plan breaks no rule.[/]")
+        raise typer.Exit(Exit.OK)
+    out.print(f"[bold red]The plan breaks {len(evaluation.violations)} rule(s):[/]")
+    for violation in evaluation.violations:
+        out.print(f"  - [{violation.rule}] {violation.message}")
+    raise typer.Exit(Exit.INFEASIBLE)
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print the seqopt version."""
+    out.print(__version__)
+
+
+def main() -> None:
+    """Entry point of the ``seqopt`` script."""
+    app()
+
+
+__all__ = ["STATUS_WORDS", "SolveResult", "app", "main"]

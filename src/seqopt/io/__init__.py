@@ -1,0 +1,1 @@
+"""Reading and writing inputs: workbooks, CSV folders, templates and plan files."""

@@ -1,0 +1,508 @@
+"""Read an input (workbook or CSV folder) into a :class:`~seqopt.data.Problem`.
+
+Three passes, each collecting every problem it finds before any is raised:
+
+1. the shape: every sheet and every required column is there;
+2. the cells: types, ranges, choices, blanks, ``low <= base <= high``, period
+   labels, duplicate keys;
+3. the links: :func:`seqopt.validate.problem_issues` on the assembled problem
+   (unknown ids, cycles, windows too short for a duration).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from seqopt.data import (
+    CauseKind,
+    Dependency,
+    DependencyKind,
+    Effect,
+    Estimate,
+    Force,
+    Gate,
+    Lever,
+    Measure,
+    Problem,
+    Resource,
+    ResourceKind,
+    Scope,
+    Series,
+)
+from seqopt.errors import InputError, Issue, Location, Origin
+from seqopt.io.tables import Cell, Row, Table, Tables, number_from_text, read_tables
+from seqopt.schema import SHEETS, SHEETS_BY_NAME, Column, Kind, Sheet
+from seqopt.validate import problem_issues
+
+Value = str | int | float | Estimate | None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One data row with its cells read into values (``None`` for blank or unreadable)."""
+
+    origin: Origin
+    values: dict[str, Value]
+    ok: bool
+    """Whether every cell of the row could be read."""
+
+    def text(self, column: str) -> str | None:
+        """Return a text cell."""
+        value = self.values.get(column)
+        return value if isinstance(value, str) else None
+
+    def estimate(self, column: str, default: float | None = None) -> Estimate:
+        """Return an estimate cell, or ``default`` as an exact estimate when blank."""
+        value = self.values.get(column)
+        if isinstance(value, Estimate):
+            return value
+        if default is None:
+            raise ValueError(f"no value in {column}")
+        return Estimate.exact(default)
+
+    def integer(self, column: str, default: int) -> int:
+        """Return an integer cell, or ``default`` when blank."""
+        value = self.values.get(column)
+        return value if isinstance(value, int) else default
+
+
+def read_problem(path: Path) -> Problem:
+    """Read and validate an input, raising :class:`InputError` with every problem found."""
+    return problem_from_tables(read_tables(path), name=path.stem)
+
+
+def problem_from_tables(tables: Tables, name: str) -> Problem:
+    """Read and validate already loaded tables."""
+    reader = _Reader(tables)
+    problem = reader.problem(name)
+    issues = [*reader.issues, *(problem_issues(problem) if problem else [])]
+    if issues or problem is None:
+        raise InputError(issues)
+    return problem
+
+
+class _Reader:
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.issues: list[Issue] = []
+        self.periods: dict[str, int] = {}
+
+    # -- passes 1 and 2: sheets, columns, cells ----------------------------------------
+
+    def problem(self, name: str) -> Problem | None:
+        if not self._check_sheets():
+            return None
+        # Period labels are read first: every other sheet may name a period.
+        period_records = self._records("periods")
+        labels = [r.text("period") for r in period_records]
+        self.periods = {label: i for i, label in enumerate(labels) if label is not None}
+        if not self.periods:
+            where = self.tables.sheets["periods"].location()
+            self.issues.append(Issue(where, "must list at least one period"))
+            return None
+        records = {"periods": period_records}
+        records.update({s.name: self._records(s.name) for s in SHEETS if s.name != "periods"})
+        self._check_keys(records)
+        self._check_parents(records)
+        return self._assemble(name, records)
+
+    def _check_sheets(self) -> bool:
+        ok = True
+        for sheet in SHEETS:
+            table = self.tables.sheets.get(sheet.name)
+            if table is None:
+                ok = False
+                self.issues.append(self._missing_sheet(sheet))
+                continue
+            for column in sheet.columns:
+                if column.name not in table.headers and (
+                    column.required or column.name == "source"
+                ):
+                    ok = False
+                    near = difflib.get_close_matches(column.name, list(table.headers), n=1)
+                    hint = f"Found {near[0]!r} instead." if near else ""
+                    where = table.location(1, column.name)
+                    self.issues.append(Issue(where, "required column is missing", hint=hint))
+        return ok
+
+    def _missing_sheet(self, sheet: Sheet) -> Issue:
+        near = difflib.get_close_matches(sheet.name, list(self.tables.sheets), n=1)
+        if near:
+            hint = f"Found {near[0]!r}: sheet names are lower case, as in the template."
+        else:
+            hint = "Run 'seqopt template' for a workbook with every sheet."
+        file = self.tables.source
+        if self.tables.kind == "csv":
+            file = f"{file}/{sheet.name}.csv"
+        return Issue(Location(file, sheet.name), "required sheet is missing", hint=hint)
+
+    def _records(self, sheet_name: str) -> list[Record]:
+        table = self.tables.sheets[sheet_name]
+        sheet = SHEETS_BY_NAME[sheet_name]
+        records = []
+        for row in table.rows:
+            issues: list[Issue] = []
+            values = {
+                c.name: _read_cell(table, row, c, self.periods, issues) for c in sheet.columns
+            }
+            self.issues.extend(issues)
+            records.append(Record(Origin(table.file, table.sheet, row.number), values, not issues))
+        return records
+
+    def _check_keys(self, records: dict[str, list[Record]]) -> None:
+        """Report rows that repeat a key, and keep only the first of them."""
+        for sheet in SHEETS:
+            first_row: dict[tuple[Value, ...], int] = {}
+            kept = []
+            for record in records[sheet.name]:
+                key = tuple(record.values[c] for c in sheet.key)
+                first = first_row.setdefault(key, record.origin.row)
+                if first == record.origin.row or not record.ok:
+                    kept.append(record)
+                    continue
+                shown = ", ".join(
+                    f"{c}={v}" for c, v in zip(sheet.key, key, strict=True) if v is not None
+                )
+                rule = f"duplicate {' / '.join(sheet.key)}: already given in row {first}"
+                column = sheet.key[0] if len(sheet.key) == 1 else None
+                self.issues.append(Issue(record.origin.at(column), rule, shown))
+            records[sheet.name] = kept
+
+    def _check_parents(self, records: dict[str, list[Record]]) -> None:
+        """Check that rows attached to a measure, scope, resource, lever or series name one."""
+        measures = _ids(records["measures"], "measure")
+        scopes = {(r.text("measure"), r.text("scope")) for r in _good(records["scopes"])}
+        resources = _ids(records["resources"], "resource")
+        for sheet in ("scopes", "scope_use", "gates"):
+            self._must_name(records[sheet], "measure", measures, "measures")
+        for sheet in ("scope_use", "gates"):
+            for r in _good(records[sheet]):
+                measure_id, scope_id = r.text("measure"), r.text("scope")
+                if (
+                    measure_id in measures
+                    and scope_id is not None
+                    and (measure_id, scope_id) not in scopes
+                ):
+                    rule = f"must name a scope of measure {measure_id!r} listed in sheet scopes"
+                    self.issues.append(Issue(r.origin.at("scope"), rule, scope_id))
+        self._must_name(records["capacity"], "resource", resources, "resources")
+        self._must_name(records["lever_use"], "lever", _ids(records["levers"], "lever"), "levers")
+        self._must_name(records["baseline"], "series", _ids(records["series"], "series"), "series")
+        renewable = {
+            r.text("resource") for r in _good(records["resources"]) if r.text("kind") == "renewable"
+        }
+        for r in _good(records["capacity"]):
+            if r.text("resource") in resources and r.text("resource") not in renewable:
+                rule = "per-period capacity applies to renewable resources only"
+                self.issues.append(Issue(r.origin.at("resource"), rule, r.text("resource")))
+
+    def _must_name(self, records: list[Record], column: str, known: set[str], parent: str) -> None:
+        for r in _good(records):
+            value = r.text(column)
+            if value is not None and value not in known:
+                rule = f"must name a {column} listed in sheet {parent}"
+                hint = _near(value, known)
+                self.issues.append(Issue(r.origin.at(column), rule, value, hint=hint))
+
+    # -- assembling records into the domain -------------------------------------------
+
+    def _assemble(self, name: str, records: dict[str, list[Record]]) -> Problem:
+        last = len(self.periods) - 1
+        use_by_scope: dict[tuple[str, str], dict[str, Estimate]] = defaultdict(dict)
+        for r in _good(records["scope_use"]):
+            key = (str(r.text("measure")), str(r.text("scope")))
+            use_by_scope[key][str(r.text("resource"))] = r.estimate("use")
+        gates_by_scope = _gates(records)
+        scopes_by_measure: dict[str, list[Scope]] = defaultdict(list)
+        for r in _good(records["scopes"]):
+            measure_id, scope_id = str(r.text("measure")), str(r.text("scope"))
+            scopes_by_measure[measure_id].append(
+                Scope(
+                    id=scope_id,
+                    name=r.text("name") or scope_id,
+                    benefit=r.estimate("benefit"),
+                    duration=r.estimate("duration"),
+                    earliest_start=r.integer("earliest_start", 0),
+                    latest_finish=r.integer("latest_finish", last),
+                    use=use_by_scope[(measure_id, scope_id)],
+                    gates=tuple(gates_by_scope[(measure_id, scope_id)].values()),
+                    source=r.text("source") or "",
+                    origin=r.origin,
+                )
+            )
+        measures = []
+        for r in _good(records["measures"]):
+            measure_id = str(r.text("measure"))
+            scopes = tuple(scopes_by_measure[measure_id])
+            if not scopes:
+                rule = "needs at least one row in sheet scopes"
+                self.issues.append(Issue(r.origin.at("measure"), rule, measure_id))
+            measures.append(
+                Measure(
+                    id=measure_id,
+                    name=r.text("name") or measure_id,
+                    scopes=scopes,
+                    force=Force(r.text("force") or "free"),
+                    source=r.text("source") or "",
+                    origin=r.origin,
+                )
+            )
+        return Problem(
+            periods=tuple(self.periods),
+            measures=tuple(measures),
+            resources=_resources(records),
+            levers=_levers(records, last),
+            series=self._series(records),
+            effects=tuple(_effects(records)),
+            dependencies=tuple(self._dependencies(records)),
+            name=name,
+        )
+
+    def _series(self, records: dict[str, list[Record]]) -> tuple[Series, ...]:
+        points: dict[str, dict[int, Estimate]] = defaultdict(dict)
+        for r in _good(records["baseline"]):
+            points[str(r.text("series"))][r.integer("period", 0)] = r.estimate("value")
+        first_label = next(iter(self.periods))
+        result = []
+        for r in _good(records["series"]):
+            series_id = str(r.text("series"))
+            given = points[series_id]
+            if 0 not in given:
+                rule = (
+                    f"needs a baseline value for the first period {first_label!r} in sheet baseline"
+                )
+                self.issues.append(Issue(r.origin.at("series"), rule, series_id))
+                continue
+            # A period without a poll repeats the last known value.
+            baseline = [given[0]]
+            for t in range(1, len(self.periods)):
+                baseline.append(given.get(t, baseline[-1]))
+            name = r.text("name") or series_id
+            source = r.text("source") or ""
+            result.append(Series(series_id, name, tuple(baseline), source, r.origin))
+        return tuple(result)
+
+    def _dependencies(self, records: dict[str, list[Record]]) -> Iterable[Dependency]:
+        for r in _good(records["dependencies"]):
+            kind = DependencyKind(str(r.text("kind")))
+            lag = r.values.get("lag")
+            if kind is not DependencyKind.REQUIRES and lag not in (None, 0):
+                rule = f"a lag applies to 'requires' only, not to {kind.value!r}"
+                self.issues.append(Issue(r.origin.at("lag"), rule, lag))
+            yield Dependency(
+                kind=kind,
+                measure=str(r.text("measure")),
+                other=str(r.text("other_measure")),
+                scope=r.text("scope"),
+                other_scope=r.text("other_scope"),
+                lag=r.integer("lag", 0),
+                source=r.text("source") or "",
+                origin=r.origin,
+            )
+
+
+def _gates(records: dict[str, list[Record]]) -> dict[tuple[str, str], dict[str, Gate]]:
+    """Gates by (measure, scope); a row naming a scope overrides a measure-wide row."""
+    scope_ids: dict[str, list[str]] = defaultdict(list)
+    for r in _good(records["scopes"]):
+        scope_ids[str(r.text("measure"))].append(str(r.text("scope")))
+    gates: dict[tuple[str, str], dict[str, Gate]] = defaultdict(dict)
+    measure_wide_first = sorted(_good(records["gates"]), key=lambda r: r.text("scope") is not None)
+    for r in measure_wide_first:
+        measure_id, series_id = str(r.text("measure")), str(r.text("series"))
+        gate = Gate(series_id, r.estimate("threshold"), r.text("source") or "", r.origin)
+        scope_id = r.text("scope")
+        for target in [scope_id] if scope_id is not None else scope_ids[measure_id]:
+            gates[(measure_id, target)][series_id] = gate
+    return gates
+
+
+def _resources(records: dict[str, list[Record]]) -> tuple[Resource, ...]:
+    overrides: dict[str, dict[int, Estimate]] = defaultdict(dict)
+    for r in _good(records["capacity"]):
+        overrides[str(r.text("resource"))][r.integer("period", 0)] = r.estimate("capacity")
+    resources = []
+    for r in _good(records["resources"]):
+        resource_id = str(r.text("resource"))
+        kind = ResourceKind(str(r.text("kind")))
+        resources.append(
+            Resource(
+                id=resource_id,
+                name=r.text("name") or resource_id,
+                kind=kind,
+                capacity=r.estimate("capacity"),
+                price=r.estimate("price", 0.0),
+                overrides=overrides[resource_id] if kind is ResourceKind.RENEWABLE else {},
+                unit=r.text("unit") or "",
+                source=r.text("source") or "",
+                origin=r.origin,
+            )
+        )
+    return tuple(resources)
+
+
+def _levers(records: dict[str, list[Record]], last: int) -> tuple[Lever, ...]:
+    use: dict[str, dict[str, Estimate]] = defaultdict(dict)
+    for r in _good(records["lever_use"]):
+        use[str(r.text("lever"))][str(r.text("resource"))] = r.estimate("use")
+    levers = []
+    for r in _good(records["levers"]):
+        lever_id = str(r.text("lever"))
+        levers.append(
+            Lever(
+                id=lever_id,
+                name=r.text("name") or lever_id,
+                max_uses=r.integer("max_uses", 0),
+                earliest=r.integer("earliest", 0),
+                latest=r.integer("latest", last),
+                use=use[lever_id],
+                source=r.text("source") or "",
+                origin=r.origin,
+            )
+        )
+    return tuple(levers)
+
+
+def _effects(records: dict[str, list[Record]]) -> Iterable[Effect]:
+    for r in _good(records["effects"]):
+        yield Effect(
+            cause_kind=CauseKind(str(r.text("cause_kind"))),
+            cause=str(r.text("cause")),
+            series=str(r.text("series")),
+            amount=r.estimate("amount"),
+            delay=r.integer("delay", 0),
+            decay=r.estimate("decay", 0.0),
+            cause_scope=r.text("cause_scope"),
+            source=r.text("source") or "",
+            origin=r.origin,
+        )
+
+
+def _ids(records: list[Record], column: str) -> set[str]:
+    return {value for r in _good(records) if (value := r.text(column)) is not None}
+
+
+def _good(records: list[Record]) -> list[Record]:
+    return [r for r in records if r.ok]
+
+
+def _read_cell(
+    table: Table, row: Row, column: Column, periods: dict[str, int], issues: list[Issue]
+) -> Value:
+    """Read one cell (and, for an estimate, its low/high companions)."""
+    raw = row.cells.get(column.name)
+    where = table.location(row.number, column.name)
+    if raw is None:
+        if column.required:
+            issues.append(Issue(where, "required value is missing", raw))
+        elif column.estimate and any(row.cells.get(h) is not None for h in column.headers()[1:]):
+            issues.append(Issue(where, "a low or high value needs a base value beside it", raw))
+        return None
+    if column.refers_to == "periods.period":
+        label = _as_text(raw)
+        if label not in periods:
+            issues.append(
+                Issue(
+                    where,
+                    "must be a period listed in sheet periods",
+                    raw,
+                    hint=_near(label, periods),
+                )
+            )
+            return None
+        return periods[label]
+    if column.kind is Kind.TEXT:
+        return _as_text(raw)
+    if column.kind is Kind.CHOICE:
+        text = _as_text(raw).lower()
+        if text not in column.choices:
+            issues.append(Issue(where, f"must be one of {', '.join(column.choices)}", raw))
+            return None
+        return text
+    base = _read_number(raw, column, where, issues)
+    if base is None or not column.estimate:
+        return base
+    bounds = []
+    for header in column.headers()[1:]:
+        value = row.cells.get(header)
+        bound = (
+            base
+            if value is None
+            else _read_number(value, column, table.location(row.number, header), issues)
+        )
+        bounds.append(bound)
+    low, high = bounds
+    if low is None or high is None:
+        return None
+    if low > high:
+        issues.append(
+            Issue(
+                table.location(row.number, f"{column.name}_low"),
+                f"low must not exceed high ({column.name}_high = {high:g})",
+                low,
+            )
+        )
+        return None
+    if not low <= base <= high:
+        issues.append(
+            Issue(where, f"base must lie between low ({low:g}) and high ({high:g})", base)
+        )
+        return None
+    return Estimate(float(base), float(low), float(high))
+
+
+def _read_number(
+    raw: Cell, column: Column, where: Location, issues: list[Issue]
+) -> int | float | None:
+    number: int | float | None
+    if isinstance(raw, int | float):
+        number = raw
+    else:
+        number = number_from_text(str(raw).replace(",", "")) if raw is not None else None
+        if number is None:
+            try:
+                number = float(str(raw))
+            except ValueError:
+                number = None
+    if number is None or number != number:
+        issues.append(Issue(where, "must be a number", raw))
+        return None
+    if column.kind is Kind.INTEGER:
+        if float(number) != int(number):
+            rule = "must be a whole number" + (
+                f" >= {column.minimum:g}" if column.minimum is not None else ""
+            )
+            issues.append(Issue(where, rule, raw))
+            return None
+        number = int(number)
+    if column.minimum is not None and number < column.minimum:
+        issues.append(Issue(where, _range_rule(column), raw))
+        return None
+    if column.maximum is not None and number > column.maximum:
+        issues.append(Issue(where, _range_rule(column), raw))
+        return None
+    return number
+
+
+def _range_rule(column: Column) -> str:
+    noun = "a whole number" if column.kind is Kind.INTEGER else "a number"
+    if column.minimum is not None and column.maximum is not None:
+        return f"must be {noun} from {column.minimum:g} to {column.maximum:g}"
+    if column.minimum is not None:
+        return f"must be {noun} >= {column.minimum:g}"
+    return f"must be {noun} <= {column.maximum:g}"
+
+
+def _as_text(raw: Cell) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+def _near(label: str, known: Iterable[str]) -> str:
+    near = difflib.get_close_matches(label, list(known), n=1)
+    return f"Did you mean {near[0]!r}?" if near else ""

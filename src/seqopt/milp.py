@@ -1,0 +1,536 @@
+"""Build the time-indexed integer program for a problem (PuLP).
+
+The maths is in ``docs/model.md``; each ``_add_*`` method carries its piece.
+Binary ``start[m,s,t]`` says scope ``s`` of measure ``m`` starts negotiating in
+period ``t``; binary ``use[l,t]`` says lever ``l`` is used in period ``t``.
+Only starts that can possibly be feasible get a variable: inside the window,
+and signing in a period where the series it needs can reach its threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+
+import pulp
+
+from seqopt.data import (
+    CauseKind,
+    DependencyKind,
+    Effect,
+    Force,
+    Measure,
+    Problem,
+    ResourceKind,
+    Scope,
+)
+from seqopt.settings import ObjectiveKind, ObjectiveSettings
+
+TIE_SHARE = 1e-6
+"""Most the tie-breaking term may move a value objective, as a share of its scale."""
+
+EPS = 1e-9
+
+StartKey = tuple[str, str, int]
+UseKey = tuple[str, int]
+Term = tuple[pulp.LpVariable, float]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A start that gets a variable: scope ``scope`` of ``measure`` starting in ``start``."""
+
+    measure: Measure
+    scope: Scope
+    start: int
+
+    @property
+    def in_force(self) -> int:
+        """First period in force."""
+        return self.start + self.scope.length
+
+    @property
+    def signing(self) -> int:
+        """Period of signing (the last negotiation period)."""
+        return self.start + self.scope.length - 1
+
+
+@dataclass
+class Formulation:
+    """A built integer program and the handles needed to read a plan from it."""
+
+    lp: pulp.LpProblem
+    starts: dict[StartKey, pulp.LpVariable]
+    uses: dict[UseKey, pulp.LpVariable]
+    primary: pulp.LpAffineExpression
+    """The objective without the tie-breaking term."""
+    notes: list[str] = field(default_factory=list)
+    """Facts found while building that explain an infeasible model."""
+
+
+def build(problem: Problem, objective: ObjectiveSettings) -> Formulation:
+    """Return the integer program for ``problem`` under ``objective``."""
+    return _Builder(problem, objective).build()
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)[:24]
+
+
+def effect_at(effect: Effect, begins: int, period: int) -> float:
+    """Points ``effect`` adds in ``period`` when it begins in ``begins``."""
+    if period < begins:
+        return 0.0
+    return effect.amount.base * (1.0 - effect.decay.base) ** (period - begins)
+
+
+class _Builder:
+    def __init__(self, problem: Problem, objective: ObjectiveSettings) -> None:
+        self.problem = problem
+        self.objective = objective
+        self.horizon = problem.horizon
+        sense = pulp.LpMaximize if objective.kind is ObjectiveKind.VALUE else pulp.LpMinimize
+        self.lp = pulp.LpProblem(_safe(problem.name) or "seqopt", sense)
+        self.starts: dict[StartKey, pulp.LpVariable] = {}
+        self.candidates: dict[StartKey, Candidate] = {}
+        self.uses: dict[UseKey, pulp.LpVariable] = {}
+        self.by_measure: dict[str, list[StartKey]] = defaultdict(list)
+        self.owner: dict[str, str] = {}
+        """Measure id of each start variable, by variable name."""
+        self.notes: list[str] = []
+        self.effects_by_cause: dict[tuple[CauseKind, str], list[Effect]] = defaultdict(list)
+        for effect in problem.effects:
+            self.effects_by_cause[(effect.cause_kind, effect.cause)].append(effect)
+        self._cumulative: dict[tuple[str, str, frozenset[str] | None], list[pulp.LpVariable]] = {}
+
+    def build(self) -> Formulation:
+        self.low, self.high = self._support_bounds()
+        self._add_start_variables()
+        self._add_lever_variables()
+        self._add_one_scope_per_measure()
+        self._add_lever_limits()
+        self._add_dependencies()
+        self._add_capacities()
+        self._add_budgets()
+        self._add_support_gates()
+        primary = self._set_objective()
+        return Formulation(self.lp, self.starts, self.uses, primary, self.notes)
+
+    # -- reachable support ---------------------------------------------------------
+
+    def _lever_coefficient(self, lever_id: str, used: int, series: str, period: int) -> float:
+        return sum(
+            effect_at(e, used + e.delay, period)
+            for e in self.effects_by_cause[(CauseKind.LEVER, lever_id)]
+            if e.series == series
+        )
+
+    def _measure_coefficient(self, c: Candidate, series: str, period: int) -> float:
+        return sum(
+            effect_at(e, c.in_force + e.delay, period)
+            for e in self.effects_by_cause[(CauseKind.MEASURE, c.measure.id)]
+            if e.series == series and e.cause_scope in (None, c.scope.id)
+        )
+
+    def _window_starts(self, scope: Scope) -> range:
+        return range(scope.earliest_start, scope.latest_finish - scope.length + 2)
+
+    def _support_bounds(self) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+        """Lowest and highest support each series can reach in each period, over all plans.
+
+        A lever adds its ``max_uses`` largest (or most negative) contributions; a
+        measure, done at most once, adds its largest (or most negative) one.
+        """
+        low: dict[str, list[float]] = {}
+        high: dict[str, list[float]] = {}
+        for series in self.problem.series:
+            low[series.id] = [v.base for v in series.baseline]
+            high[series.id] = [v.base for v in series.baseline]
+        for lever in self.problem.levers:
+            affected = {e.series for e in self.effects_by_cause[(CauseKind.LEVER, lever.id)]}
+            for series_id in affected:
+                for period in range(self.horizon):
+                    values = sorted(
+                        self._lever_coefficient(lever.id, used, series_id, period)
+                        for used in range(lever.earliest, lever.latest + 1)
+                    )
+                    k = lever.max_uses
+                    low[series_id][period] += sum(v for v in values[:k] if v < 0)
+                    high[series_id][period] += sum(v for v in values[::-1][:k] if v > 0)
+        for measure in self.problem.measures:
+            if measure.force is Force.OUT:
+                continue
+            affected = {e.series for e in self.effects_by_cause[(CauseKind.MEASURE, measure.id)]}
+            for series_id in affected:
+                for period in range(self.horizon):
+                    values = [
+                        self._measure_coefficient(Candidate(measure, scope, t), series_id, period)
+                        for scope in measure.scopes
+                        for t in self._window_starts(scope)
+                    ]
+                    low[series_id][period] += min([0.0, *values])
+                    high[series_id][period] += max([0.0, *values])
+        return low, high
+
+    # -- variables -----------------------------------------------------------------
+
+    def _add_start_variables(self) -> None:
+        for mi, measure in enumerate(self.problem.measures):
+            if measure.force is Force.OUT:
+                continue
+            for si, scope in enumerate(measure.scopes):
+                for t in self._window_starts(scope):
+                    c = Candidate(measure, scope, t)
+                    if not self._reachable(c):
+                        continue
+                    key = (measure.id, scope.id, t)
+                    name = f"start_{mi}_{si}_{t}_{_safe(measure.id)}_{_safe(scope.id)}"
+                    self.starts[key] = self.lp.add_variable(name, cat=pulp.LpBinary)
+                    self.candidates[key] = c
+                    self.by_measure[measure.id].append(key)
+                    self.owner[name] = measure.id
+            if measure.force is Force.IN and not self._of(measure.id):
+                self.notes.append(
+                    f"{measure.name} must be done, but no start in its window lets it be "
+                    "signed with enough support"
+                )
+
+    def _reachable(self, c: Candidate) -> bool:
+        return all(self.high[g.series][c.signing] >= g.threshold.base - EPS for g in c.scope.gates)
+
+    def _add_lever_variables(self) -> None:
+        gating = {g.series for _, scope in self.problem.all_scopes() for g in scope.gates}
+        for li, lever in enumerate(self.problem.levers):
+            effects = self.effects_by_cause[(CauseKind.LEVER, lever.id)]
+            # A lever that moves no series that gates a signing can only cost: never use it.
+            if lever.max_uses == 0 or not any(e.series in gating for e in effects):
+                continue
+            for t in range(lever.earliest, lever.latest + 1):
+                name = f"use_{li}_{t}_{_safe(lever.id)}"
+                self.uses[(lever.id, t)] = self.lp.add_variable(name, cat=pulp.LpBinary)
+
+    def _of(self, measure_id: str, scopes: frozenset[str] | None = None) -> list[StartKey]:
+        keys = self.by_measure.get(measure_id, [])
+        return [k for k in keys if scopes is None or k[1] in scopes]
+
+    def _most(self, terms: Sequence[Term]) -> float:
+        """An upper bound on a row's left-hand side, to drop rows that can never bind.
+
+        A measure contributes at most its largest coefficient (it starts at most
+        once); lever uses add up.
+        """
+        per_measure: dict[str, float] = defaultdict(float)
+        total = 0.0
+        for var, coefficient in terms:
+            measure_id = self.owner.get(var.name)
+            if measure_id is None:
+                total += max(coefficient, 0.0)
+            else:
+                per_measure[measure_id] = max(per_measure[measure_id], coefficient)
+        return total + sum(per_measure.values())
+
+    def _add(self, terms: Iterable[Term], sense: str, rhs: float, name: str) -> None:
+        expression = pulp.LpAffineExpression(list(terms))
+        if sense == "<=":
+            self.lp.addConstraint(expression <= rhs, name)
+        elif sense == ">=":
+            self.lp.addConstraint(expression >= rhs, name)
+        else:
+            self.lp.addConstraint(expression == rhs, name)
+
+    # -- constraints ---------------------------------------------------------------
+
+    def _add_one_scope_per_measure(self) -> None:
+        r"""At most one start per measure; exactly one when it is forced in.
+
+        .. math:: \sum_{s,t} x_{mst} \le 1 \quad (= 1 \text{ if forced in})
+        """
+        for mi, measure in enumerate(self.problem.measures):
+            keys = self._of(measure.id)
+            forced = measure.force is Force.IN
+            if not keys and not forced:
+                continue
+            terms = [(self.starts[k], 1.0) for k in keys]
+            if forced:
+                if not keys:
+                    # Keep the impossibility in the model so the solver reports infeasible.
+                    self.lp.addConstraint(
+                        pulp.LpAffineExpression([]) >= 1, f"forced_in_{mi}_{_safe(measure.id)}"
+                    )
+                else:
+                    self._add(terms, "==", 1, f"forced_in_{mi}_{_safe(measure.id)}")
+            elif len(keys) > 1:
+                self._add(terms, "<=", 1, f"one_scope_{mi}_{_safe(measure.id)}")
+
+    def _add_lever_limits(self) -> None:
+        r"""A lever is used in at most ``max_uses`` periods: :math:`\sum_t y_{lt} \le U_l`."""
+        for li, lever in enumerate(self.problem.levers):
+            keys = [k for k in self.uses if k[0] == lever.id]
+            if len(keys) > lever.max_uses:
+                terms = [(self.uses[k], 1.0) for k in keys]
+                self._add(terms, "<=", lever.max_uses, f"lever_uses_{li}_{_safe(lever.id)}")
+
+    def _cumulative_vars(
+        self, measure_id: str, scopes: frozenset[str] | None, kind: str
+    ) -> list[pulp.LpVariable]:
+        r"""Variables :math:`S_{m,t}` (started by ``t``) or :math:`F_{m,t}` (in force by ``t``).
+
+        Defined by :math:`V_t = V_{t-1} + \sum x` over the starts that begin
+        (``started``) or enter into force (``in_force``) in period ``t``. They make
+        precedence constraints short: each links two variables instead of two sums.
+        """
+        key = (kind, measure_id, scopes)
+        if key in self._cumulative:
+            return self._cumulative[key]
+        index = len(self._cumulative)
+        entering: dict[int, list[StartKey]] = defaultdict(list)
+        for k in self._of(measure_id, scopes):
+            c = self.candidates[k]
+            entering[c.start if kind == "started" else c.in_force].append(k)
+        variables: list[pulp.LpVariable] = []
+        for t in range(self.horizon):
+            var = self.lp.add_variable(f"{kind}_{index}_{t}_{_safe(measure_id)}", 0, 1)
+            terms: list[Term] = [(var, 1.0)]
+            if t > 0:
+                terms.append((variables[-1], -1.0))
+            terms += [(self.starts[k], -1.0) for k in entering.get(t, [])]
+            self._add(terms, "==", 0, f"def_{kind}_{index}_{t}")
+            variables.append(var)
+        self._cumulative[key] = variables
+        return variables
+
+    def _chosen(self, measure_id: str, scope: str | None) -> list[Term]:
+        scopes = frozenset([scope]) if scope is not None else None
+        return [(self.starts[k], 1.0) for k in self._of(measure_id, scopes)]
+
+    def _add_dependencies(self) -> None:
+        r"""``requires``, ``excludes`` and ``together`` links.
+
+        ``A requires B`` with lag :math:`L` (disaggregated, one row per period):
+        :math:`S_{A,t} \le F_{B,t-L}` for every ``t``: A may have started by ``t``
+        only if B is in force by ``t - L``. ``excludes``:
+        :math:`\sum x_A + \sum x_B \le 1`. ``together``: :math:`\sum x_A = \sum x_B`.
+        """
+        for di, dep in enumerate(self.problem.dependencies):
+            name = f"{dep.kind.value}_{di}_{_safe(dep.measure)}_{_safe(dep.other)}"
+            first = self._chosen(dep.measure, dep.scope)
+            second = self._chosen(dep.other, dep.other_scope)
+            if dep.kind is DependencyKind.EXCLUDES:
+                if first and second:
+                    self._add(first + second, "<=", 1, name)
+            elif dep.kind is DependencyKind.TOGETHER:
+                if first or second:
+                    self._add(first + [(v, -c) for v, c in second], "==", 0, name)
+            elif first:
+                self._add_requires(
+                    dep.measure, dep.scope, dep.other, dep.other_scope, dep.lag, name
+                )
+
+    def _add_requires(
+        self,
+        measure: str,
+        scope: str | None,
+        other: str,
+        other_scope: str | None,
+        lag: int,
+        name: str,
+    ) -> None:
+        scopes = frozenset([scope]) if scope is not None else None
+        other_scopes = frozenset([other_scope]) if other_scope is not None else None
+        first_starts = [self.candidates[k].start for k in self._of(measure, scopes)]
+        if not self._of(other, other_scopes):
+            # B can never be done, so A (at these scopes) cannot be either.
+            self._add(self._chosen(measure, scope), "==", 0, name)
+            return
+        started = self._cumulative_vars(measure, scopes, "started")
+        in_force = self._cumulative_vars(other, other_scopes, "in_force")
+        # Beyond A's last possible start the row at that start dominates.
+        for t in range(min(first_starts), max(first_starts) + 1):
+            terms: list[Term] = [(started[t], 1.0)]
+            if t - lag >= 0:
+                terms.append((in_force[t - lag], -1.0))
+            self._add(terms, "<=", 0, f"{name}_{t}")
+
+    def _add_capacities(self) -> None:
+        r"""Renewable capacity in every period.
+
+        .. math:: \sum_{m,s} u_{msr} \sum_{\tau=t-d_{ms}+1}^{t} x_{ms\tau}
+                  + \sum_l w_{lr} y_{lt} \le C_{rt}
+        """
+        for ri, resource in enumerate(self.problem.resources):
+            if resource.kind is not ResourceKind.RENEWABLE:
+                continue
+            load: dict[int, list[Term]] = defaultdict(list)
+            for key, c in self.candidates.items():
+                amount = c.scope.use.get(resource.id)
+                if amount is not None and amount.base > 0:
+                    for t in range(c.start, c.in_force):
+                        load[t].append((self.starts[key], amount.base))
+            for (lever_id, t), var in self.uses.items():
+                amount = self.problem.lever_by_id[lever_id].use.get(resource.id)
+                if amount is not None and amount.base > 0:
+                    load[t].append((var, amount.base))
+            for t, terms in sorted(load.items()):
+                capacity = resource.capacity_in(t)
+                if self._most(terms) > capacity + EPS:
+                    self._add(terms, "<=", capacity, f"capacity_{ri}_{t}_{_safe(resource.id)}")
+
+    def _add_budgets(self) -> None:
+        r"""Nonrenewable totals: :math:`\sum u_{msr} x_{mst} + \sum w_{lr} y_{lt} \le B_r`."""
+        for ri, resource in enumerate(self.problem.resources):
+            if resource.kind is not ResourceKind.NONRENEWABLE:
+                continue
+            terms: list[Term] = []
+            for key, c in self.candidates.items():
+                amount = c.scope.use.get(resource.id)
+                if amount is not None and amount.base > 0:
+                    terms.append((self.starts[key], amount.base))
+            for (lever_id, _), var in self.uses.items():
+                amount = self.problem.lever_by_id[lever_id].use.get(resource.id)
+                if amount is not None and amount.base > 0:
+                    terms.append((var, amount.base))
+            if terms and self._most(terms) > resource.capacity.base + EPS:
+                self._add(terms, "<=", resource.capacity.base, f"budget_{ri}_{_safe(resource.id)}")
+
+    def _add_support_gates(self) -> None:
+        r"""Support at signing, one row per measure, series and signing period.
+
+        Support is a variable :math:`P_{kt} = b_{kt} + \sum a\,y + \sum e\,x`
+        (baseline plus lever and in-force effects, with decay folded into the
+        coefficients). With :math:`\underline P_{kt}` the least reachable support,
+
+        .. math:: P_{kt} - \underline P_{kt} \ge
+                  \sum_s (\theta_{msk} - \underline P_{kt})\, x_{m,s,t-d_{ms}+1}
+
+        which is the big-M form with the smallest valid M, aggregated over the
+        scopes of a measure (at most one of them is chosen).
+        """
+        rows: dict[tuple[str, str, int], list[tuple[StartKey, float]]] = defaultdict(list)
+        for key, c in self.candidates.items():
+            for gate in c.scope.gates:
+                floor = self.low[gate.series][c.signing]
+                if gate.threshold.base > floor + EPS:
+                    rows[(c.measure.id, gate.series, c.signing)].append(
+                        (key, gate.threshold.base - floor)
+                    )
+        support: dict[tuple[str, int], pulp.LpVariable] = {}
+        series_index = {s.id: i for i, s in enumerate(self.problem.series)}
+        for (measure_id, series_id, t), entries in rows.items():
+            if (series_id, t) not in support:
+                support[(series_id, t)] = self._support_variable(
+                    series_id, series_index[series_id], t
+                )
+            level = support[(series_id, t)]
+            terms = [(self.starts[k], deficit) for k, deficit in entries]
+            terms.append((level, -1.0))
+            si = series_index[series_id]
+            self._add(terms, "<=", -self.low[series_id][t], f"gate_{si}_{t}_{_safe(measure_id)}")
+
+    def _support_variable(self, series_id: str, si: int, t: int) -> pulp.LpVariable:
+        level = self.lp.add_variable(
+            f"support_{si}_{t}_{_safe(series_id)}", self.low[series_id][t], self.high[series_id][t]
+        )
+        terms: list[Term] = [(level, 1.0)]
+        for (lever_id, used), var in self.uses.items():
+            coefficient = self._lever_coefficient(lever_id, used, series_id, t)
+            if coefficient != 0:
+                terms.append((var, -coefficient))
+        for key, c in self.candidates.items():
+            if c.in_force <= t:
+                coefficient = self._measure_coefficient(c, series_id, t)
+                if coefficient != 0:
+                    terms.append((self.starts[key], -coefficient))
+        baseline = self.problem.series_by_id[series_id].baseline[t].base
+        self._add(terms, "==", baseline, f"def_support_{si}_{t}")
+        return level
+
+    # -- objective -----------------------------------------------------------------
+
+    def _set_objective(self) -> pulp.LpAffineExpression:
+        if self.objective.kind is ObjectiveKind.VALUE:
+            primary = pulp.LpAffineExpression(self._value_terms())
+        else:
+            primary = pulp.LpAffineExpression([(self._makespan_variable(), 1.0)])
+        full = primary
+        if self.objective.tie_break:
+            full = primary + self._tie_break(primary)
+        self.lp.setObjective(full)
+        return primary
+
+    def _value_terms(self) -> list[Term]:
+        r"""Net discounted value of each start and lever use.
+
+        A start in ``t`` earns :math:`b\,(\sum_{\tau=t+d}^{T-1}\gamma^\tau + W)` and
+        costs the discounted price of the resources its negotiation uses.
+        """
+        weights = [self.objective.discount(t) for t in range(self.horizon)]
+        suffix = [*list(accumulate(reversed(weights)))[::-1], 0.0]
+        prefix = [0.0, *accumulate(weights)]
+        terminal = self.objective.terminal_weight(self.horizon)
+        terms: list[Term] = []
+        for key, c in self.candidates.items():
+            value = c.scope.benefit.base * (suffix[c.in_force] + terminal)
+            for resource_id, amount in c.scope.use.items():
+                resource = self.problem.resource_by_id[resource_id]
+                if resource.kind is ResourceKind.NONRENEWABLE:
+                    spread = weights[c.start]
+                else:
+                    spread = prefix[c.in_force] - prefix[c.start]
+                value -= resource.price.base * amount.base * spread
+            terms.append((self.starts[key], value))
+        for (lever_id, t), var in self.uses.items():
+            lever = self.problem.lever_by_id[lever_id]
+            price = sum(
+                self.problem.resource_by_id[r].price.base * a.base for r, a in lever.use.items()
+            )
+            terms.append((var, -price * weights[t]))
+        return terms
+
+    def _makespan_variable(self) -> pulp.LpVariable:
+        r"""Makespan :math:`C \ge \sum_{s,t} (t + d_{ms})\, x_{mst}` for every measure."""
+        makespan = self.lp.add_variable("makespan", 0, self.horizon)
+        by_measure: dict[str, list[Term]] = defaultdict(list)
+        for key, c in self.candidates.items():
+            by_measure[key[0]].append((self.starts[key], float(c.in_force)))
+        for mi, (measure_id, terms) in enumerate(by_measure.items()):
+            self._add(
+                [(makespan, 1.0)] + [(v, -c) for v, c in terms],
+                ">=",
+                0,
+                f"makespan_{mi}_{_safe(measure_id)}",
+            )
+        return makespan
+
+    def _tie_break(self, primary: pulp.LpAffineExpression) -> pulp.LpAffineExpression:
+        """Prefer, among equally good plans, fewer actions, then earlier ones, then input order.
+
+        Weights lie in [1, 2); ``eps`` keeps their total below ``TIE_SHARE`` of the
+        objective's scale (below one period for the makespan), so the preference
+        never trades away objective value.
+        """
+        actions = sum(1 for m in self.problem.measures if m.force is not Force.OUT) + sum(
+            lever.max_uses for lever in self.problem.levers
+        )
+        if actions == 0:
+            return pulp.LpAffineExpression([])
+        if self.objective.kind is ObjectiveKind.VALUE:
+            scale = max([1.0, *(abs(c) for c in primary.values())])
+            eps = TIE_SHARE * scale / (2 * actions)
+            sign = -1.0
+        else:
+            eps = 0.5 / (2 * actions)
+            sign = 1.0
+        order = {(m.id, s.id): i for i, (m, s) in enumerate(self.problem.all_scopes())}
+        lever_order = {lever.id: i for i, lever in enumerate(self.problem.levers)}
+        span = self.horizon + 1
+        terms: list[Term] = []
+        for (measure_id, scope_id, t), var in self.starts.items():
+            rank = (order[(measure_id, scope_id)] + 1) / (len(order) + 1)
+            terms.append((var, sign * eps * (1 + (t + rank) / span)))
+        for (lever_id, t), var in self.uses.items():
+            rank = (lever_order[lever_id] + 1) / (len(lever_order) + 1)
+            terms.append((var, sign * eps * (1 + (t + rank) / span)))
+        return pulp.LpAffineExpression(terms)

@@ -1,0 +1,387 @@
+"""Outputs of a solve: ``plan.json``, ``plan.xlsx`` and ``summary.md``.
+
+``plan.json`` is the record; the workbook and the Markdown summary are
+rendered from the same document, so the three always agree. Nothing here
+depends on wall-clock time, so the same inputs give the same outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from seqopt import __version__
+from seqopt.atomic import atomic_file, write_text
+from seqopt.data import Problem, ResourceKind
+from seqopt.evaluate import Evaluation
+from seqopt.io.plan_file import PLAN_SHEET
+from seqopt.settings import ModelFile, ObjectiveKind
+from seqopt.solve import SolveResult, Status
+
+SCHEMA = "seqopt.plan/1"
+
+STATUS_WORDS = {
+    Status.OPTIMAL: "proven optimal",
+    Status.FEASIBLE: "feasible, not proven optimal",
+    Status.INFEASIBLE: "infeasible: no plan satisfies every constraint",
+    Status.UNBOUNDED: "unbounded",
+    Status.NO_SOLUTION: "no solution found within the time limit",
+    Status.ERROR: "solver error",
+}
+
+
+def fingerprint(path: Path) -> str:
+    """SHA-256 of an input file, or of every CSV file (name and bytes) in an input folder."""
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for file in sorted(path.glob("*.csv")):
+            digest.update(file.name.encode())
+            digest.update(b"\0")
+            digest.update(file.read_bytes())
+    else:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def plan_document(problem: Problem, model: ModelFile, result: SolveResult) -> dict[str, Any]:
+    """The full record of a solve, as JSON-ready data."""
+    labels = problem.periods
+    document: dict[str, Any] = {
+        "schema": SCHEMA,
+        "seqopt_version": __version__,
+        "model": model.name,
+        "input": {"path": model.input.as_posix(), "sha256": fingerprint(model.input)},
+        "objective": {
+            "kind": model.objective.kind.value,
+            "discount_rate": model.objective.discount_rate,
+            "terminal": model.objective.terminal,
+        },
+        "solver": {
+            "name": result.solver,
+            "time_limit": model.solver.time_limit,
+            "gap_requested": model.solver.gap,
+            "solver_status": result.solver_status,
+        },
+        "status": result.status.value,
+        "status_words": STATUS_WORDS[result.status],
+        "value": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "periods": list(labels),
+        "notes": list(result.notes),
+    }
+    evaluation = result.evaluation
+    if evaluation is not None:
+        document.update(_plan_part(problem, evaluation))
+    return document
+
+
+def _plan_part(problem: Problem, evaluation: Evaluation) -> dict[str, Any]:
+    labels = problem.periods
+    schedule = []
+    for item in sorted(evaluation.scheduled, key=lambda s: (s.start, s.measure)):
+        measure = problem.measure_by_id[item.measure]
+        scope = measure.scope(item.scope)
+        schedule.append(
+            {
+                "measure": item.measure,
+                "measure_name": measure.name,
+                "scope": item.scope,
+                "scope_name": scope.name,
+                "start": labels[item.start],
+                "signing": labels[item.signing],
+                "in_force": labels[item.in_force] if item.in_force < problem.horizon else None,
+                "benefit": item.benefit,
+                "cost": item.cost,
+                "gates": [
+                    {
+                        "series": gate.series,
+                        "threshold": gate.threshold.base,
+                        "support_at_signing": evaluation.support[gate.series][item.signing],
+                    }
+                    for gate in scope.gates
+                ],
+                "source": scope.source,
+            }
+        )
+    done = {s.measure for s in evaluation.scheduled}
+    return {
+        "totals": {
+            "benefit": evaluation.benefit,
+            "cost": evaluation.cost,
+            "lever_cost": evaluation.lever_cost,
+            "net_value": evaluation.benefit - evaluation.cost,
+            "makespan_periods": evaluation.makespan,
+        },
+        "schedule": schedule,
+        "lever_uses": [
+            {
+                "lever": use.lever,
+                "lever_name": problem.lever_by_id[use.lever].name,
+                "period": labels[use.period],
+            }
+            for use in evaluation.plan.lever_uses
+        ],
+        "left_out": [
+            {"measure": m.id, "measure_name": m.name, "force": m.force.value}
+            for m in problem.measures
+            if m.id not in done
+        ],
+        "support": {
+            s.id: {"name": s.name, "values": list(evaluation.support[s.id])} for s in problem.series
+        },
+        "resources": {
+            r.id: {
+                "name": r.name,
+                "kind": r.kind.value,
+                "unit": r.unit,
+                "use": list(evaluation.resource_use[r.id]),
+                "capacity": (
+                    [r.capacity_in(t) for t in range(problem.horizon)]
+                    if r.kind is ResourceKind.RENEWABLE
+                    else r.capacity.base
+                ),
+            }
+            for r in problem.resources
+        },
+        "violations": [v.message for v in evaluation.violations],
+    }
+
+
+def write_outputs(folder: Path, document: dict[str, Any]) -> list[Path]:
+    """Write ``plan.json``, ``plan.xlsx`` and ``summary.md`` into ``folder``, each atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "plan.json", folder / "plan.xlsx", folder / "summary.md"]
+    write_text(written[0], json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    write_plan_workbook(written[1], document)
+    write_text(written[2], summary_markdown(document))
+    return written
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def headline(document: dict[str, Any]) -> str:
+    """One paragraph: what was established and what the plan is worth."""
+    status = Status(document["status"])
+    text = f"Status: **{document['status_words']}**"
+    if document.get("gap") is not None and status.has_plan:
+        text += f" ({document['solver']['name']}, gap {100 * document['gap']:.4f}%)"
+    text += "."
+    if "totals" in document:
+        totals = document["totals"]
+        if document["objective"]["kind"] == ObjectiveKind.VALUE.value:
+            text += (
+                f" Net value {_number(totals['net_value'])} = benefit "
+                f"{_number(totals['benefit'])} minus political cost {_number(totals['cost'])}"
+                " (discounted value units)."
+            )
+        else:
+            text += f" All chosen measures in force after {totals['makespan_periods']} periods."
+    return text
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    def cell(value: object) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def summary_markdown(document: dict[str, Any]) -> str:
+    """Render the Markdown summary of a solve."""
+    lines = [f"# {document['model']}: sequencing plan", "", headline(document), ""]
+    lines += [f"- {note}" for note in document.get("notes", [])]
+    if "schedule" in document:
+        lines += ["## What is done when", ""]
+        lines += _table(
+            ["Measure", "Scope", "Negotiation starts", "Signed", "In force from", "Value", "Cost"],
+            [
+                (
+                    s["measure_name"],
+                    s["scope_name"],
+                    s["start"],
+                    s["signing"],
+                    s["in_force"] or "after the horizon",
+                    _number(s["benefit"]),
+                    _number(s["cost"]),
+                )
+                for s in document["schedule"]
+            ],
+        )
+        lines += ["", "## Framing levers", ""]
+        if document["lever_uses"]:
+            used: dict[str, list[str]] = {}
+            for use in document["lever_uses"]:
+                used.setdefault(use["lever_name"], []).append(use["period"])
+            lines += _table(["Lever", "Used in"], [(k, ", ".join(v)) for k, v in used.items()])
+        else:
+            lines.append("None used.")
+        lines += ["", "## Left out", ""]
+        if document["left_out"]:
+            lines += [f"- {m['measure_name']}" for m in document["left_out"]]
+        else:
+            lines.append("Nothing: every measure is in the plan.")
+        lines += ["", "## Support at signing", ""]
+        gate_rows = [
+            (
+                s["measure_name"],
+                document["support"][g["series"]]["name"],
+                s["signing"],
+                f"{g['support_at_signing']:.1f}",
+                f"{g['threshold']:g}",
+            )
+            for s in document["schedule"]
+            for g in s["gates"]
+        ]
+        if gate_rows:
+            lines += _table(["Measure", "Series", "Signed", "Support", "Threshold"], gate_rows)
+        else:
+            lines.append("No signing is gated by support.")
+        lines += ["", "## Resources", ""]
+        lines += _resource_lines(document)
+    lines += [
+        "",
+        "## Inputs",
+        "",
+        f"- Input: `{document['input']['path']}` (SHA-256 `{document['input']['sha256'][:16]}…`)",
+        f"- Objective: {document['objective']['kind']}, discount rate "
+        f"{document['objective']['discount_rate']:g} per period, terminal "
+        f"{document['objective']['terminal']}",
+        f"- Solver: {document['solver']['name']} ({document['solver']['solver_status']})",
+        f"- seqopt {document['seqopt_version']}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _resource_lines(document: dict[str, Any]) -> list[str]:
+    periods = document["periods"]
+    rows = []
+    for resource in document["resources"].values():
+        use = resource["use"]
+        if resource["kind"] == ResourceKind.NONRENEWABLE.value:
+            rows.append((resource["name"], "total", f"{sum(use):g} of {resource['capacity']:g}"))
+            continue
+        peak = max(
+            range(len(use)),
+            key=lambda t: (use[t] / resource["capacity"][t]) if resource["capacity"][t] else use[t],
+        )
+        rows.append(
+            (
+                resource["name"],
+                "per period",
+                f"peak {use[peak]:g} of {resource['capacity'][peak]:g} in {periods[peak]}",
+            )
+        )
+    return _table(["Resource", "Kind", "Use"], rows)
+
+
+def write_plan_workbook(path: Path, document: dict[str, Any]) -> None:
+    """Write ``plan.xlsx``: the plan (``seqopt check`` reads it), support, resources, summary."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = PLAN_SHEET
+    _rows(
+        sheet,
+        [
+            "kind",
+            "id",
+            "scope",
+            "period",
+            "name",
+            "scope_name",
+            "signing",
+            "in_force",
+            "value",
+            "cost",
+        ],
+        [
+            [
+                "measure",
+                s["measure"],
+                s["scope"],
+                s["start"],
+                s["measure_name"],
+                s["scope_name"],
+                s["signing"],
+                s["in_force"],
+                s["benefit"],
+                s["cost"],
+            ]
+            for s in document.get("schedule", [])
+        ]
+        + [
+            ["lever", u["lever"], None, u["period"], u["lever_name"], None, None, None, None, None]
+            for u in document.get("lever_uses", [])
+        ],
+    )
+    periods = document["periods"]
+    if "support" in document:
+        support = document["support"]
+        _rows(
+            workbook.create_sheet("support"),
+            ["period", *(s["name"] for s in support.values())],
+            [[p, *(s["values"][t] for s in support.values())] for t, p in enumerate(periods)],
+        )
+        resources = document["resources"]
+        headers = ["period"]
+        for r in resources.values():
+            headers += [f"{r['name']} use", f"{r['name']} capacity"]
+        _rows(
+            workbook.create_sheet("resources"),
+            headers,
+            [
+                [p]
+                + [
+                    value
+                    for r in resources.values()
+                    for value in (
+                        r["use"][t],
+                        r["capacity"][t] if isinstance(r["capacity"], list) else r["capacity"],
+                    )
+                ]
+                for t, p in enumerate(periods)
+            ],
+        )
+        _rows(
+            workbook.create_sheet("left_out"),
+            ["measure", "name", "force"],
+            [[m["measure"], m["measure_name"], m["force"]] for m in document["left_out"]],
+        )
+    summary = [
+        ["model", document["model"]],
+        ["status", document["status_words"]],
+        ["value", document["value"]],
+        ["bound", document["bound"]],
+        ["gap", document["gap"]],
+        ["solver", document["solver"]["name"]],
+        ["input", document["input"]["path"]],
+        ["input sha256", document["input"]["sha256"]],
+        ["seqopt version", document["seqopt_version"]],
+    ]
+    _rows(workbook.create_sheet("summary"), ["item", "value"], summary)
+    with atomic_file(path) as temporary:
+        workbook.save(temporary)
+
+
+def _rows(sheet: Any, headers: list[str], rows: list[list[Any]]) -> None:
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    for index, header in enumerate(headers, start=1):
+        width = max([len(str(header)), *(len(str(r[index - 1])) for r in rows)], default=10)
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width + 2, 50)

@@ -1,0 +1,428 @@
+"""The input format: every sheet and column, in one place.
+
+The reader, the template writer, the CSV/workbook converter and the
+documentation test all read this table, so that they cannot drift apart.
+An *estimate* column ``x`` comes with two optional companions ``x_low`` and
+``x_high`` (blank means "same as the base value").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """How a cell is read."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    INTEGER = "integer"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of one sheet.
+
+    Parameters
+    ----------
+    name
+        Header text, exactly as it must appear in row 1.
+    kind
+        How cells are read.
+    doc
+        One line for the header note and the documentation.
+    required
+        Whether every row must fill this cell.
+    choices
+        Allowed values for a :attr:`Kind.CHOICE` column.
+    minimum, maximum
+        Inclusive bounds for numbers.
+    estimate
+        Whether ``<name>_low`` and ``<name>_high`` companions exist.
+    refers_to
+        ``"sheet.column"`` whose values this column must name (drives dropdowns).
+    default
+        What a blank optional cell means, for the documentation.
+    """
+
+    name: str
+    kind: Kind
+    doc: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    estimate: bool = False
+    refers_to: str | None = None
+    default: str = ""
+
+    def headers(self) -> tuple[str, ...]:
+        """Return this column's header and, for an estimate, its companions."""
+        if self.estimate:
+            return (self.name, f"{self.name}_low", f"{self.name}_high")
+        return (self.name,)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet (or one CSV file) of an input."""
+
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    def headers(self) -> tuple[str, ...]:
+        """Return every header of this sheet, estimates expanded, in order."""
+        return tuple(h for column in self.columns for h in column.headers())
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+def _source() -> Column:
+    return Column(
+        "source",
+        Kind.TEXT,
+        "Where the numbers on this row come from: a citation, or 'estimate' with its reasoning.",
+    )
+
+
+def _period(name: str, doc: str, *, required: bool = False, default: str = "") -> Column:
+    return Column(
+        name, Kind.TEXT, doc, required=required, refers_to="periods.period", default=default
+    )
+
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "periods",
+        "The planning horizon, one row per period, in time order.",
+        (
+            Column("period", Kind.TEXT, "Period label, e.g. 2014Q1.", required=True),
+            _source(),
+        ),
+        key=("period",),
+    ),
+    Sheet(
+        "measures",
+        "Cooperation measures that may be pursued (each at one of its scopes).",
+        (
+            Column("measure", Kind.TEXT, "Measure id, unique.", required=True),
+            Column("name", Kind.TEXT, "Readable name.", default="the id"),
+            Column(
+                "force",
+                Kind.CHOICE,
+                "free: the optimiser decides; in: must be done; out: must not be done.",
+                choices=("free", "in", "out"),
+                default="free",
+            ),
+            _source(),
+        ),
+        key=("measure",),
+    ),
+    Sheet(
+        "scopes",
+        "Ways of doing a measure (e.g. narrow or full); at most one is chosen per measure.",
+        (
+            Column(
+                "measure", Kind.TEXT, "Measure id.", required=True, refers_to="measures.measure"
+            ),
+            Column("scope", Kind.TEXT, "Scope id, unique within its measure.", required=True),
+            Column("name", Kind.TEXT, "Readable name.", default="the id"),
+            Column(
+                "benefit",
+                Kind.NUMBER,
+                "Strategic value per period once in force (value units).",
+                required=True,
+                minimum=0,
+                estimate=True,
+            ),
+            Column(
+                "duration",
+                Kind.INTEGER,
+                "Negotiation periods before signing (whole number >= 1).",
+                required=True,
+                minimum=1,
+                estimate=True,
+            ),
+            _period(
+                "earliest_start", "First period negotiation may start.", default="first period"
+            ),
+            _period(
+                "latest_finish", "Last period in which it may be signed.", default="last period"
+            ),
+            _source(),
+        ),
+        key=("measure", "scope"),
+    ),
+    Sheet(
+        "resources",
+        "Limited means: renewable (a capacity each period) or nonrenewable (one total).",
+        (
+            Column("resource", Kind.TEXT, "Resource id, unique.", required=True),
+            Column("name", Kind.TEXT, "Readable name.", default="the id"),
+            Column(
+                "kind",
+                Kind.CHOICE,
+                "renewable: capacity per period; nonrenewable: total over the horizon.",
+                required=True,
+                choices=("renewable", "nonrenewable"),
+            ),
+            Column(
+                "capacity",
+                Kind.NUMBER,
+                "Units available per period (renewable) or in total (nonrenewable).",
+                required=True,
+                minimum=0,
+                estimate=True,
+            ),
+            Column(
+                "price",
+                Kind.NUMBER,
+                "Cost in value units per unit used (the political cost in the objective).",
+                minimum=0,
+                estimate=True,
+                default="0",
+            ),
+            Column("unit", Kind.TEXT, "Unit of measurement, for reports."),
+            _source(),
+        ),
+        key=("resource",),
+    ),
+    Sheet(
+        "capacity",
+        "Per-period capacity overrides of renewable resources (e.g. election quarters).",
+        (
+            Column(
+                "resource",
+                Kind.TEXT,
+                "Renewable resource id.",
+                required=True,
+                refers_to="resources.resource",
+            ),
+            _period("period", "Period the override applies to.", required=True),
+            Column(
+                "capacity",
+                Kind.NUMBER,
+                "Units available in that period, replacing the resource's capacity.",
+                required=True,
+                minimum=0,
+                estimate=True,
+            ),
+            _source(),
+        ),
+        key=("resource", "period"),
+    ),
+    Sheet(
+        "scope_use",
+        "Resources a scope uses while it is negotiated.",
+        (
+            Column(
+                "measure", Kind.TEXT, "Measure id.", required=True, refers_to="measures.measure"
+            ),
+            Column("scope", Kind.TEXT, "Scope id of that measure.", required=True),
+            Column(
+                "resource", Kind.TEXT, "Resource id.", required=True, refers_to="resources.resource"
+            ),
+            Column(
+                "use",
+                Kind.NUMBER,
+                "Renewable: units in each negotiation period; nonrenewable: units in total.",
+                required=True,
+                minimum=0,
+                estimate=True,
+            ),
+            _source(),
+        ),
+        key=("measure", "scope", "resource"),
+    ),
+    Sheet(
+        "levers",
+        "Framing and messaging actions that raise support for a while.",
+        (
+            Column("lever", Kind.TEXT, "Lever id, unique.", required=True),
+            Column("name", Kind.TEXT, "Readable name.", default="the id"),
+            Column(
+                "max_uses",
+                Kind.INTEGER,
+                "Most periods in which it may be used (at most once per period).",
+                required=True,
+                minimum=0,
+            ),
+            _period("earliest", "First period it may be used.", default="first period"),
+            _period("latest", "Last period it may be used.", default="last period"),
+            _source(),
+        ),
+        key=("lever",),
+    ),
+    Sheet(
+        "lever_use",
+        "Resources one use of a lever takes, in the period it is used.",
+        (
+            Column("lever", Kind.TEXT, "Lever id.", required=True, refers_to="levers.lever"),
+            Column(
+                "resource", Kind.TEXT, "Resource id.", required=True, refers_to="resources.resource"
+            ),
+            Column(
+                "use",
+                Kind.NUMBER,
+                "Units per use.",
+                required=True,
+                minimum=0,
+                estimate=True,
+            ),
+            _source(),
+        ),
+        key=("lever", "resource"),
+    ),
+    Sheet(
+        "series",
+        "Support series (e.g. Korean public opinion) that gate signings.",
+        (
+            Column("series", Kind.TEXT, "Series id, unique.", required=True),
+            Column("name", Kind.TEXT, "Readable name.", default="the id"),
+            _source(),
+        ),
+        key=("series",),
+    ),
+    Sheet(
+        "baseline",
+        "Support without any action, in percent; a period left out repeats the one before.",
+        (
+            Column("series", Kind.TEXT, "Series id.", required=True, refers_to="series.series"),
+            _period("period", "Period.", required=True),
+            Column(
+                "value",
+                Kind.NUMBER,
+                "Baseline support in that period, 0 to 100.",
+                required=True,
+                minimum=0,
+                maximum=100,
+                estimate=True,
+            ),
+            _source(),
+        ),
+        key=("series", "period"),
+    ),
+    Sheet(
+        "effects",
+        "How a lever use or a measure in force moves a support series.",
+        (
+            Column(
+                "cause_kind",
+                Kind.CHOICE,
+                "lever: each use; measure: once the measure is in force.",
+                required=True,
+                choices=("lever", "measure"),
+            ),
+            Column("cause", Kind.TEXT, "Lever id or measure id.", required=True),
+            Column(
+                "cause_scope",
+                Kind.TEXT,
+                "For a measure: only when in force at this scope.",
+                default="any scope",
+            ),
+            Column("series", Kind.TEXT, "Series moved.", required=True, refers_to="series.series"),
+            Column(
+                "amount",
+                Kind.NUMBER,
+                "Points added at full strength (negative lowers support), -100 to 100.",
+                required=True,
+                minimum=-100,
+                maximum=100,
+                estimate=True,
+            ),
+            Column(
+                "delay",
+                Kind.INTEGER,
+                "Periods between the use (or entry into force) and the first effect.",
+                minimum=0,
+                default="0",
+            ),
+            Column(
+                "decay",
+                Kind.NUMBER,
+                "Share of the effect lost each period after the first, 0 (lasting) to 1 "
+                "(one period only).",
+                minimum=0,
+                maximum=1,
+                estimate=True,
+                default="0",
+            ),
+            _source(),
+        ),
+        key=("cause_kind", "cause", "cause_scope", "series"),
+    ),
+    Sheet(
+        "gates",
+        "Support a scope needs at signing: each listed series must be at or above threshold.",
+        (
+            Column(
+                "measure", Kind.TEXT, "Measure id.", required=True, refers_to="measures.measure"
+            ),
+            Column("scope", Kind.TEXT, "Scope id.", default="every scope of the measure"),
+            Column("series", Kind.TEXT, "Series id.", required=True, refers_to="series.series"),
+            Column(
+                "threshold",
+                Kind.NUMBER,
+                "Least support, in percent, in the signing period.",
+                required=True,
+                minimum=0,
+                maximum=100,
+                estimate=True,
+            ),
+            _source(),
+        ),
+        key=("measure", "scope", "series"),
+    ),
+    Sheet(
+        "dependencies",
+        "Links between measures: requires (finish-to-start), excludes, together.",
+        (
+            Column(
+                "kind",
+                Kind.CHOICE,
+                "requires: measure needs other_measure in force first; excludes: not both; "
+                "together: both or neither.",
+                required=True,
+                choices=("requires", "excludes", "together"),
+            ),
+            Column(
+                "measure", Kind.TEXT, "Measure id.", required=True, refers_to="measures.measure"
+            ),
+            Column("scope", Kind.TEXT, "Only when measure has this scope.", default="any scope"),
+            Column(
+                "other_measure",
+                Kind.TEXT,
+                "The other measure id.",
+                required=True,
+                refers_to="measures.measure",
+            ),
+            Column(
+                "other_scope",
+                Kind.TEXT,
+                "Only when other_measure has this scope.",
+                default="any scope",
+            ),
+            Column(
+                "lag",
+                Kind.INTEGER,
+                "requires only: least periods between other_measure entering into force and "
+                "measure starting.",
+                minimum=0,
+                default="0",
+            ),
+            _source(),
+        ),
+        key=("kind", "measure", "scope", "other_measure", "other_scope"),
+    ),
+)
+
+SHEETS_BY_NAME: dict[str, Sheet] = {sheet.name: sheet for sheet in SHEETS}

@@ -1,0 +1,255 @@
+"""Model files: a TOML file naming the input, the objective and the solver settings.
+
+Paths in a model file are relative to the model file itself, so that a model
+runs the same from any working directory. Unknown keys are errors: a typo in
+``time_limit`` must not silently fall back to the default.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from seqopt.errors import InputError, Issue, Location
+
+PERPETUITY = "perpetuity"
+
+
+class ObjectiveKind(StrEnum):
+    """What the optimiser pursues."""
+
+    VALUE = "value"
+    """Discounted benefit of measures in force, minus the price of resources used."""
+    MAKESPAN = "makespan"
+    """Finish every chosen measure as early as possible."""
+
+
+@dataclass(frozen=True)
+class ObjectiveSettings:
+    """How a plan is scored.
+
+    Parameters
+    ----------
+    kind
+        ``value`` (maximise) or ``makespan`` (minimise).
+    discount_rate
+        Per-period rate ``r``: a value in period ``t`` counts ``(1 + r) ** -t``.
+    terminal
+        Benefit beyond the horizon: a number of extra periods counted, or
+        ``"perpetuity"`` (needs ``discount_rate > 0``).
+    tie_break
+        Break ties between equally good plans by a fixed rule (fewer actions,
+        then earlier, then input order) so that every solver returns the same plan.
+    """
+
+    kind: ObjectiveKind = ObjectiveKind.VALUE
+    discount_rate: float = 0.0
+    terminal: int | str = 0
+    tie_break: bool = True
+
+    def discount(self, period: int) -> float:
+        """Return the weight of one unit of value in ``period``."""
+        return float((1.0 + self.discount_rate) ** -period)
+
+    def terminal_weight(self, horizon: int) -> float:
+        """Return the weight of one unit of benefit per period beyond the horizon."""
+        if self.terminal == PERPETUITY:
+            rate = self.discount_rate
+            return self.discount(horizon) * (1.0 + rate) / rate
+        assert isinstance(self.terminal, int)
+        return sum(self.discount(horizon + k) for k in range(self.terminal))
+
+
+class SolverName(StrEnum):
+    """Solvers seqopt can drive through PuLP."""
+
+    HIGHS = "highs"
+    CBC = "cbc"
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """How the integer program is solved.
+
+    Parameters
+    ----------
+    name
+        ``highs`` (default, through highspy) or ``cbc`` (bundled with PuLP).
+    time_limit
+        Seconds the solver may run; ``None`` for no limit.
+    gap
+        Relative optimality gap at which the solver may stop and call the plan optimal.
+    threads
+        Solver threads; one keeps runs reproducible.
+    log
+        Whether the solver prints its own log.
+    """
+
+    name: SolverName = SolverName.HIGHS
+    time_limit: float | None = 60.0
+    gap: float = 1e-6
+    threads: int = 1
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file, read and checked."""
+
+    path: Path
+    name: str
+    input: Path
+    output: Path
+    objective: ObjectiveSettings = field(default_factory=ObjectiveSettings)
+    solver: SolverSettings = field(default_factory=SolverSettings)
+    description: str = ""
+
+    def with_solver(self, **changes: Any) -> ModelFile:
+        """Return a copy with some solver settings replaced (``None`` values are ignored)."""
+        kept = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, solver=replace(self.solver, **kept))
+
+
+def read_model_file(path: Path) -> ModelFile:
+    """Read a model file, raising :class:`InputError` with every problem found."""
+    file = str(path)
+    if not path.is_file():
+        raise InputError([Issue(Location(file), "model file not found")])
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError([Issue(Location(file), "is not valid TOML", str(exc))]) from None
+    issues: list[Issue] = []
+    known_sections = {"model", "objective", "solver"}
+    for section in data:
+        if section not in known_sections:
+            hint = f"Known sections: {', '.join(sorted(known_sections))}."
+            issues.append(Issue(Location(file, key=section), "unknown section", section, hint=hint))
+    model = _section(data, "model", file, issues)
+    _only_keys(model, {"name", "input", "output", "description"}, "model", file, issues)
+    base = path.parent
+    name = str(model.get("name", path.stem))
+    input_path = _input_path(model, base, file, issues)
+    output = _join(base, str(model["output"])) if "output" in model else Path("reports") / name
+    objective = _objective(_section(data, "objective", file, issues), file, issues)
+    solver = _solver(_section(data, "solver", file, issues), file, issues)
+    if issues:
+        raise InputError(issues)
+    assert input_path is not None
+    return ModelFile(
+        path, name, input_path, output, objective, solver, str(model.get("description", ""))
+    )
+
+
+def _section(data: dict[str, Any], name: str, file: str, issues: list[Issue]) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        issues.append(Issue(Location(file, key=name), "must be a [section] of settings", value))
+        return {}
+    return value
+
+
+def _only_keys(
+    section: dict[str, Any], allowed: set[str], name: str, file: str, issues: list[Issue]
+) -> None:
+    for key in section:
+        if key not in allowed:
+            hint = f"Known settings: {', '.join(sorted(allowed))}."
+            issues.append(
+                Issue(Location(file, key=f"{name}.{key}"), "unknown setting", key, hint=hint)
+            )
+
+
+def _input_path(model: dict[str, Any], base: Path, file: str, issues: list[Issue]) -> Path | None:
+    raw = model.get("input")
+    where = Location(file, key="model.input")
+    if not isinstance(raw, str) or not raw:
+        issues.append(Issue(where, "must name the input workbook or CSV folder", raw))
+        return None
+    input_path = _join(base, raw)
+    if not input_path.exists():
+        rule = f"input workbook not found: {input_path} (paths are relative to the model file)"
+        issues.append(Issue(where, rule, raw))
+    return input_path
+
+
+def _objective(section: dict[str, Any], file: str, issues: list[Issue]) -> ObjectiveSettings:
+    _only_keys(section, {f.name for f in fields(ObjectiveSettings)}, "objective", file, issues)
+    default = ObjectiveSettings()
+
+    def where(key: str) -> Location:
+        return Location(file, key=f"objective.{key}")
+
+    kind = section.get("kind", default.kind.value)
+    if kind not in {k.value for k in ObjectiveKind}:
+        issues.append(Issue(where("kind"), "must be 'value' or 'makespan'", kind))
+        kind = default.kind.value
+    rate = section.get("discount_rate", default.discount_rate)
+    if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 <= rate < 1:
+        issues.append(Issue(where("discount_rate"), "must be a number from 0 to below 1", rate))
+        rate = default.discount_rate
+    terminal = section.get("terminal", default.terminal)
+    valid_count = isinstance(terminal, int) and not isinstance(terminal, bool) and terminal >= 0
+    if not valid_count and terminal != PERPETUITY:
+        rule = "must be a whole number of periods >= 0 or 'perpetuity'"
+        issues.append(Issue(where("terminal"), rule, terminal))
+        terminal = default.terminal
+    if terminal == PERPETUITY and rate <= 0:
+        rule = "a perpetuity needs objective.discount_rate > 0"
+        issues.append(Issue(where("terminal"), rule, terminal))
+        terminal = default.terminal
+    tie_break = section.get("tie_break", default.tie_break)
+    if not isinstance(tie_break, bool):
+        issues.append(Issue(where("tie_break"), "must be true or false", tie_break))
+        tie_break = default.tie_break
+    return ObjectiveSettings(ObjectiveKind(kind), float(rate), terminal, tie_break)
+
+
+def _solver(section: dict[str, Any], file: str, issues: list[Issue]) -> SolverSettings:
+    _only_keys(section, {f.name for f in fields(SolverSettings)}, "solver", file, issues)
+    default = SolverSettings()
+
+    def where(key: str) -> Location:
+        return Location(file, key=f"solver.{key}")
+
+    name = str(section.get("name", default.name.value)).lower()
+    if name not in {s.value for s in SolverName}:
+        issues.append(Issue(where("name"), "must be 'highs' or 'cbc'", name))
+        name = default.name.value
+    time_limit = section.get("time_limit", default.time_limit)
+    if not _positive_number(time_limit):
+        issues.append(Issue(where("time_limit"), "must be a number of seconds > 0", time_limit))
+        time_limit = default.time_limit
+    gap = section.get("gap", default.gap)
+    if not isinstance(gap, int | float) or isinstance(gap, bool) or not 0 <= gap < 1:
+        issues.append(Issue(where("gap"), "must be a number from 0 to below 1", gap))
+        gap = default.gap
+    threads = section.get("threads", default.threads)
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        issues.append(Issue(where("threads"), "must be a whole number >= 1", threads))
+        threads = default.threads
+    log = section.get("log", default.log)
+    if not isinstance(log, bool):
+        issues.append(Issue(where("log"), "must be true or false", log))
+        log = default.log
+    limit = float(time_limit) if time_limit is not None else None
+    return SolverSettings(SolverName(name), limit, float(gap), threads, log)
+
+
+def _positive_number(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and value > 0
+        and math.isfinite(value)
+    )
+
+
+def _join(base: Path, relative: str) -> Path:
+    """Join a path from a model file to the model file's folder, without ``..`` left in it."""
+    return Path(os.path.normpath(base / relative))
