@@ -94,7 +94,8 @@ class _Reader:
     # -- passes 1 and 2: sheets, columns, cells ----------------------------------------
 
     def problem(self, name: str) -> Problem | None:
-        if not self._check_sheets():
+        usable = self._check_sheets()
+        if "periods" not in usable:
             return None
         # Period labels are read first: every other sheet may name a period.
         period_records = self._records("periods")
@@ -105,29 +106,36 @@ class _Reader:
             self.issues.append(Issue(where, "must list at least one period"))
             return None
         records = {"periods": period_records}
-        records.update({s.name: self._records(s.name) for s in SHEETS if s.name != "periods"})
+        records.update(
+            {s.name: self._records(s.name) for s in SHEETS if s.name in usable - {"periods"}}
+        )
         self._check_keys(records)
+        if len(usable) < len(SHEETS):
+            return None  # cells of the sheets that could be read are checked; links cannot be
         self._check_parents(records)
         return self._assemble(name, records)
 
-    def _check_sheets(self) -> bool:
-        ok = True
+    def _check_sheets(self) -> set[str]:
+        """Report missing sheets and columns; return the sheets that can be read."""
+        usable = set()
         for sheet in SHEETS:
             table = self.tables.sheets.get(sheet.name)
             if table is None:
-                ok = False
                 self.issues.append(self._missing_sheet(sheet))
                 continue
+            complete = True
             for column in sheet.columns:
                 if column.name not in table.headers and (
                     column.required or column.name == "source"
                 ):
-                    ok = False
+                    complete = False
                     near = difflib.get_close_matches(column.name, list(table.headers), n=1)
                     hint = f"Found {near[0]!r} instead." if near else ""
                     where = table.location(1, column.name)
                     self.issues.append(Issue(where, "required column is missing", hint=hint))
-        return ok
+            if complete:
+                usable.add(sheet.name)
+        return usable
 
     def _missing_sheet(self, sheet: Sheet) -> Issue:
         near = difflib.get_close_matches(sheet.name, list(self.tables.sheets), n=1)
@@ -156,6 +164,8 @@ class _Reader:
     def _check_keys(self, records: dict[str, list[Record]]) -> None:
         """Report rows that repeat a key, and keep only the first of them."""
         for sheet in SHEETS:
+            if sheet.name not in records:
+                continue
             first_row: dict[tuple[Value, ...], int] = {}
             kept = []
             for record in records[sheet.name]:
@@ -164,8 +174,11 @@ class _Reader:
                 if first == record.origin.row or not record.ok:
                     kept.append(record)
                     continue
+                labels = list(self.periods)
                 shown = ", ".join(
-                    f"{c}={v}" for c, v in zip(sheet.key, key, strict=True) if v is not None
+                    f"{c}={labels[v] if isinstance(v, int) and _is_period(sheet, c) else v}"
+                    for c, v in zip(sheet.key, key, strict=True)
+                    if v is not None and not isinstance(v, Estimate)
                 )
                 rule = f"duplicate {' / '.join(sheet.key)}: already given in row {first}"
                 column = sheet.key[0] if len(sheet.key) == 1 else None
@@ -173,40 +186,62 @@ class _Reader:
             records[sheet.name] = kept
 
     def _check_parents(self, records: dict[str, list[Record]]) -> None:
-        """Check that rows attached to a measure, scope, resource, lever or series name one."""
-        measures = _ids(records["measures"], "measure")
-        scopes = {(r.text("measure"), r.text("scope")) for r in _good(records["scopes"])}
-        resources = _ids(records["resources"], "resource")
+        """Check that rows attached to a measure, scope, resource, lever or series name one.
+
+        A row naming something unknown is reported and dropped. Ids count as
+        declared even when another cell of their row is bad, so that one bad
+        cell is reported once, not again in every row that refers to its row.
+        """
+        measures = _declared(records["measures"], "measure")
+        resources = _declared(records["resources"], "resource")
+        scopes = {
+            (r.text("measure"), r.text("scope"))
+            for r in records["scopes"]
+            if r.text("measure") is not None and r.text("scope") is not None
+        }
         for sheet in ("scopes", "scope_use", "gates"):
-            self._must_name(records[sheet], "measure", measures, "measures")
+            records[sheet] = self._must_name(records[sheet], "measure", measures, "measures")
         for sheet in ("scope_use", "gates"):
-            for r in _good(records[sheet]):
+            kept = []
+            for r in records[sheet]:
                 measure_id, scope_id = r.text("measure"), r.text("scope")
-                if (
-                    measure_id in measures
-                    and scope_id is not None
-                    and (measure_id, scope_id) not in scopes
-                ):
+                if r.ok and scope_id is not None and (measure_id, scope_id) not in scopes:
                     rule = f"must name a scope of measure {measure_id!r} listed in sheet scopes"
                     self.issues.append(Issue(r.origin.at("scope"), rule, scope_id))
-        self._must_name(records["capacity"], "resource", resources, "resources")
-        self._must_name(records["lever_use"], "lever", _ids(records["levers"], "lever"), "levers")
-        self._must_name(records["baseline"], "series", _ids(records["series"], "series"), "series")
+                else:
+                    kept.append(r)
+            records[sheet] = kept
+        for sheet in ("capacity", "scope_use", "lever_use"):
+            records[sheet] = self._must_name(records[sheet], "resource", resources, "resources")
+        levers = _declared(records["levers"], "lever")
+        records["lever_use"] = self._must_name(records["lever_use"], "lever", levers, "levers")
+        series = _declared(records["series"], "series")
+        records["baseline"] = self._must_name(records["baseline"], "series", series, "series")
         renewable = {
-            r.text("resource") for r in _good(records["resources"]) if r.text("kind") == "renewable"
+            r.text("resource") for r in records["resources"] if r.text("kind") == "renewable"
         }
-        for r in _good(records["capacity"]):
-            if r.text("resource") in resources and r.text("resource") not in renewable:
+        kept = []
+        for r in records["capacity"]:
+            if r.ok and r.text("resource") not in renewable:
                 rule = "per-period capacity applies to renewable resources only"
                 self.issues.append(Issue(r.origin.at("resource"), rule, r.text("resource")))
+            else:
+                kept.append(r)
+        records["capacity"] = kept
 
-    def _must_name(self, records: list[Record], column: str, known: set[str], parent: str) -> None:
-        for r in _good(records):
+    def _must_name(
+        self, records: list[Record], column: str, known: set[str], parent: str
+    ) -> list[Record]:
+        kept = []
+        for r in records:
             value = r.text(column)
-            if value is not None and value not in known:
+            if r.ok and value is not None and value not in known:
                 rule = f"must name a {column} listed in sheet {parent}"
                 hint = _near(value, known)
                 self.issues.append(Issue(r.origin.at(column), rule, value, hint=hint))
+            else:
+                kept.append(r)
+        return kept
 
     # -- assembling records into the domain -------------------------------------------
 
@@ -234,11 +269,12 @@ class _Reader:
                     origin=r.origin,
                 )
             )
+        declared_owners = _declared(records["scopes"], "measure")
         measures = []
         for r in _good(records["measures"]):
             measure_id = str(r.text("measure"))
             scopes = tuple(scopes_by_measure[measure_id])
-            if not scopes:
+            if measure_id not in declared_owners:
                 rule = "needs at least one row in sheet scopes"
                 self.issues.append(Issue(r.origin.at("measure"), rule, measure_id))
             measures.append(
@@ -382,8 +418,13 @@ def _effects(records: dict[str, list[Record]]) -> Iterable[Effect]:
         )
 
 
-def _ids(records: list[Record], column: str) -> set[str]:
-    return {value for r in _good(records) if (value := r.text(column)) is not None}
+def _declared(records: list[Record], column: str) -> set[str]:
+    """Ids a sheet declares, counting rows with bad cells elsewhere."""
+    return {value for r in records if (value := r.text(column)) is not None}
+
+
+def _is_period(sheet: Sheet, column: str) -> bool:
+    return sheet.column(column).refers_to == "periods.period"
 
 
 def _good(records: list[Record]) -> list[Record]:
