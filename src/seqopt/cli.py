@@ -23,15 +23,18 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from seqopt import __version__
 from seqopt.data import Problem
-from seqopt.errors import InputError
+from seqopt.atomic import atomic_folder
+from seqopt.errors import InputError, Issue, Location
 from seqopt.evaluate import Evaluation, evaluate
 from seqopt.io.convert import convert as convert_input
 from seqopt.io.plan_file import read_plan_file
 from seqopt.io.reader import read_problem
+from seqopt.io.tables import write_csv_folder
 from seqopt.io.workbook import template_grids, write_workbook
 from seqopt.outputs import STATUS_WORDS, headline, plan_document, write_outputs
 from seqopt.settings import ModelFile, SolverName, read_model_file
@@ -79,7 +82,8 @@ def _guarded(action: Callable[[], T]) -> T:
     try:
         return action()
     except InputError as error:
-        err.print(f"[bold red]{error.describe()}[/]", markup=True, soft_wrap=True)
+        # Cell values are untrusted text: never let them be read as markup.
+        err.print(f"[bold red]{escape(error.describe())}[/]", soft_wrap=True)
         raise typer.Exit(Exit.INPUT) from None
 
 
@@ -114,16 +118,16 @@ def solve_command(
         with err.status(f"Solving {model.name} with {model.solver.name.value}…", spinner="dots"):
             result = solve(problem, model.objective, model.solver)
     except PlanRejected as error:
-        err.print(f"[bold red]Internal error, no plan written:[/] {error}")
+        err.print(f"[bold red]Internal error, no plan written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
     document = plan_document(problem, model, result)
     folder = output if output is not None else model.output
     written = write_outputs(folder, document)
     if not quiet and result.evaluation is not None:
         out.print(_plan_table(problem, result.evaluation))
-    out.print(headline(document).replace("**", ""))
+    out.print(escape(headline(document).replace("**", "")))
     for note in result.notes:
-        out.print(f"  - {note}")
+        out.print(f"  - {escape(note)}")
     elapsed = time.perf_counter() - started
     out.print(
         f"[dim]{result.variables} variables, {result.constraints} constraints; built in "
@@ -142,8 +146,8 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
     for item in sorted(evaluation.scheduled, key=lambda s: (s.start, s.measure)):
         measure = problem.measure_by_id[item.measure]
         table.add_row(
-            measure.name,
-            measure.scope(item.scope).name,
+            escape(measure.name),
+            escape(measure.scope(item.scope).name),
             labels[item.start],
             labels[item.signing],
             labels[item.in_force] if item.in_force < problem.horizon else "after horizon",
@@ -155,10 +159,10 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
         for use in evaluation.plan.lever_uses:
             used.setdefault(problem.lever_by_id[use.lever].name, []).append(labels[use.period])
         for name, periods in used.items():
-            table.add_row(f"[italic]{name}[/]", "lever", ", ".join(periods), "", "", "", "")
+            table.add_row(f"[italic]{escape(name)}[/]", "lever", ", ".join(periods), "", "", "", "")
     left_out = [m.name for m in problem.measures if evaluation.plan.assignment(m.id) is None]
     if left_out:
-        table.caption = "Left out: " + "; ".join(left_out)
+        table.caption = escape("Left out: " + "; ".join(left_out))
     return table
 
 
@@ -196,16 +200,18 @@ def template_command(
 
     def write() -> None:
         if path.exists() and not overwrite:
-            from seqopt.errors import Issue, Location
-
             rule = "already exists: choose another name, or pass --overwrite to replace it"
             raise InputError([Issue(Location(str(path)), rule)])
         if path.suffix.lower() == ".xlsx":
             write_workbook(path, template_grids())
+        elif path.exists():
+            if not path.is_dir():
+                rule = "is a file: a CSV template needs a folder name (or name.xlsx)"
+                raise InputError([Issue(Location(str(path)), rule)])
+            for old in path.glob("*.csv"):
+                old.unlink()
+            write_csv_folder(template_grids(), path)
         else:
-            from seqopt.atomic import atomic_folder
-            from seqopt.io.tables import write_csv_folder
-
             with atomic_folder(path) as folder:
                 write_csv_folder(template_grids(), folder)
 
@@ -253,7 +259,7 @@ def check_command(
         raise typer.Exit(Exit.OK)
     out.print(f"[bold red]The plan breaks {len(evaluation.violations)} rule(s):[/]")
     for violation in evaluation.violations:
-        out.print(f"  - [{violation.rule}] {violation.message}")
+        out.print(f"  - {escape(f'[{violation.rule}] {violation.message}')}")
     raise typer.Exit(Exit.INFEASIBLE)
 
 

@@ -168,6 +168,9 @@ def _only_keys(
 def _input_path(model: dict[str, Any], base: Path, file: str, issues: list[Issue]) -> Path | None:
     raw = model.get("input")
     where = Location(file, key="model.input")
+    if raw is None:
+        issues.append(Issue(where, "is missing: name the input workbook or CSV folder"))
+        return None
     if not isinstance(raw, str) or not raw:
         issues.append(Issue(where, "must name the input workbook or CSV folder", raw))
         return None

@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -186,6 +187,36 @@ def _bound_of_primary(formulation: Formulation, raw_bound: float, raw_objective:
     return raw_bound - tie
 
 
+class Stop(StrEnum):
+    """Why a solver stopped, in solver-neutral terms."""
+
+    FINISHED = "finished"
+    """It says it is done: optimal within its gap tolerance."""
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    LIMIT = "limit"
+    """A time, node, iteration or solution limit, or an interruption."""
+    ERROR = "error"
+
+
+def classify(stop: Stop, has_solution: bool, value: float | None, bound: float | None) -> Status:
+    """Decide what a solve established from why it stopped and what it holds.
+
+    A solver that stops at its requested gap says "optimal"; seqopt says so only
+    when the gap it proved is at most ``PROVEN_GAP``. A solver stopped by a limit
+    with a solution in hand has a feasible plan, never a proven one.
+    """
+    if stop is Stop.INFEASIBLE:
+        return Status.INFEASIBLE
+    if stop is Stop.UNBOUNDED:
+        return Status.UNBOUNDED
+    if not has_solution or value is None:
+        return Status.NO_SOLUTION if stop is Stop.LIMIT else Status.ERROR
+    if stop is Stop.FINISHED and bound is not None and _relative_gap(value, bound) <= PROVEN_GAP:
+        return Status.OPTIMAL
+    return Status.FEASIBLE
+
+
 def _run_highs(
     formulation: Formulation, objective: ObjectiveSettings, settings: SolverSettings
 ) -> _Outcome:
@@ -205,33 +236,36 @@ def _run_highs(
     model_status = highs.getModelStatus()
     info = highs.getInfo()
     words = highs.modelStatusToString(model_status)
-    has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
     statuses = highspy.HighsModelStatus
-    if model_status in (statuses.kInfeasible, statuses.kUnboundedOrInfeasible):
-        return _Outcome(Status.INFEASIBLE, None, None, None, words)
-    if model_status == statuses.kUnbounded:
-        return _Outcome(Status.UNBOUNDED, None, None, None, words)
+    stops = {
+        statuses.kOptimal: Stop.FINISHED,
+        statuses.kModelEmpty: Stop.FINISHED,
+        statuses.kInfeasible: Stop.INFEASIBLE,
+        # Binaries bound every variable, so "unbounded or infeasible" can only be infeasible.
+        statuses.kUnboundedOrInfeasible: Stop.INFEASIBLE,
+        statuses.kUnbounded: Stop.UNBOUNDED,
+        statuses.kTimeLimit: Stop.LIMIT,
+        statuses.kIterationLimit: Stop.LIMIT,
+        statuses.kInterrupt: Stop.LIMIT,
+        statuses.kSolutionLimit: Stop.LIMIT,
+    }
+    stop = stops.get(model_status, Stop.ERROR)
+    has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
     if model_status == statuses.kModelEmpty:
-        return _Outcome(Status.OPTIMAL, _primary(formulation), _primary(formulation), 0.0, words)
-    if not has_solution:
-        stopped = model_status in (
-            statuses.kTimeLimit,
-            statuses.kIterationLimit,
-            statuses.kInterrupt,
-            statuses.kSolutionLimit,
-        )
-        return _Outcome(Status.NO_SOLUTION if stopped else Status.ERROR, None, None, None, words)
-    # PuLP hands HiGHS a minimisation; a maximum comes back negated.
-    sign = -1.0 if objective.kind is ObjectiveKind.VALUE else 1.0
-    raw_objective = sign * float(info.objective_function_value)
-    raw_bound = sign * float(info.mip_dual_bound)
-    value = _primary(formulation)
-    bound = _bound_of_primary(formulation, raw_bound, raw_objective)
-    if model_status == statuses.kOptimal and not _is_mip(formulation):
-        bound = value
-    gap = _relative_gap(value, bound)
-    proven = model_status == statuses.kOptimal and gap <= PROVEN_GAP
-    return _Outcome(Status.OPTIMAL if proven else Status.FEASIBLE, value, bound, gap, words)
+        has_solution = True
+    value = bound = None
+    if has_solution:
+        value = _primary(formulation)
+        if model_status == statuses.kModelEmpty or not _is_mip(formulation):
+            bound = value
+        else:
+            # PuLP hands HiGHS a minimisation; a maximum comes back negated.
+            sign = -1.0 if objective.kind is ObjectiveKind.VALUE else 1.0
+            raw_objective = sign * float(info.objective_function_value)
+            bound = _bound_of_primary(formulation, sign * float(info.mip_dual_bound), raw_objective)
+    status = classify(stop, has_solution, value, bound)
+    gap = _relative_gap(value, bound) if value is not None and bound is not None else None
+    return _Outcome(status, value, bound, gap, words)
 
 
 def _is_mip(formulation: Formulation) -> bool:
@@ -279,39 +313,47 @@ def _run_cbc(
 ) -> _Outcome:
     with tempfile.TemporaryDirectory(prefix="seqopt-cbc-") as folder:
         log = Path(folder) / "cbc.log"
-        solver = pulp.PULP_CBC_CMD(
-            msg=settings.log,
-            timeLimit=settings.time_limit,
-            gapRel=settings.gap,
-            threads=settings.threads,
-            logPath=str(log),
-            options=["randomSeed 1", "randomCbcSeed 1"],
-        )
-        formulation.lp.solve(solver)
+        with warnings.catch_warnings():
+            # PuLP 3 deprecates its bundled CBC; it is still the fallback the project promises.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(
+                msg=settings.log,
+                timeLimit=settings.time_limit,
+                gapRel=settings.gap,
+                threads=settings.threads,
+                logPath=str(log),
+                options=["randomSeed 1", "randomCbcSeed 1"],
+            )
+            formulation.lp.solve(solver)
         text = log.read_text(errors="replace") if log.exists() else ""
     status, sol_status = formulation.lp.status, formulation.lp.sol_status
     result = re.search(r"^Result - (.*)$", text, re.MULTILINE)
     words = result.group(1).strip() if result else pulp.LpStatus.get(status, str(status))
-    if status == pulp.LpStatusInfeasible:
-        return _Outcome(Status.INFEASIBLE, None, None, None, words)
-    if status == pulp.LpStatusUnbounded:
-        return _Outcome(Status.UNBOUNDED, None, None, None, words)
-    if sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        stopped = "time" in words.lower() or status == pulp.LpStatusNotSolved
-        return _Outcome(Status.NO_SOLUTION if stopped else Status.ERROR, None, None, None, words)
-    value = _primary(formulation)
-    found = dict(_CBC_LINE.findall(text))
-    raw_objective = float(pulp.value(formulation.lp.objective) or 0.0)
-    if "Lower bound" in found:
-        # CBC minimises; for a maximum its log shows the negated problem.
-        sign = -1.0 if objective.kind is ObjectiveKind.VALUE else 1.0
-        bound = _bound_of_primary(formulation, sign * float(found["Lower bound"]), raw_objective)
+    lowered = words.lower()
+    if status == pulp.LpStatusInfeasible or "infeasible" in lowered:
+        stop = Stop.INFEASIBLE
+    elif status == pulp.LpStatusUnbounded:
+        stop = Stop.UNBOUNDED
+    elif "stopped" in lowered or "limit" in lowered:
+        stop = Stop.LIMIT
     elif sol_status == pulp.LpSolutionOptimal:
-        bound = value
+        stop = Stop.FINISHED
     else:
-        bound = None
-    if bound is None:
-        return _Outcome(Status.FEASIBLE, value, None, None, words)
-    gap = _relative_gap(value, bound)
-    proven = sol_status == pulp.LpSolutionOptimal and gap <= PROVEN_GAP
-    return _Outcome(Status.OPTIMAL if proven else Status.FEASIBLE, value, bound, gap, words)
+        stop = Stop.ERROR
+    has_solution = sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    value = bound = None
+    if has_solution:
+        value = _primary(formulation)
+        found = dict(_CBC_LINE.findall(text))
+        if "Lower bound" in found:
+            # CBC minimises; for a maximum its log shows the negated problem.
+            sign = -1.0 if objective.kind is ObjectiveKind.VALUE else 1.0
+            raw_objective = float(pulp.value(formulation.lp.objective) or 0.0)
+            bound = _bound_of_primary(
+                formulation, sign * float(found["Lower bound"]), raw_objective
+            )
+        elif stop is Stop.FINISHED and "gap" not in lowered:
+            bound = value  # "Optimal solution found": CBC closed the gap completely
+    status_ = classify(stop, has_solution, value, bound)
+    gap = _relative_gap(value, bound) if value is not None and bound is not None else None
+    return _Outcome(status_, value, bound, gap, words)

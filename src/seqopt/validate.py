@@ -112,14 +112,17 @@ def _scopes(problem: Problem) -> Iterator[Issue]:
         if not 0 <= start <= last or not 0 <= finish <= last:
             rule = f"window must lie within the horizon (periods 0 to {last})"
             yield Issue(_where(scope.origin, "earliest_start", "scopes"), rule, (start, finish))
+        elif start > finish:
+            rule = "window must run forwards: earliest_start is after latest_finish"
+            label = f"{problem.periods[start]} to {problem.periods[finish]}"
+            yield Issue(_where(scope.origin, "earliest_start", "scopes"), rule, label)
         elif start + scope.length - 1 > finish:
             room = finish - start + 1
             rule = (
                 f"window {problem.periods[start]} to {problem.periods[finish]} "
-                f"({max(room, 0)} period{'s' if room != 1 else ''}) cannot hold the duration"
+                f"({room} period{'s' if room != 1 else ''}) cannot hold the duration"
             )
-            column = "latest_finish" if start <= finish else "earliest_start"
-            yield Issue(_where(scope.origin, column, "scopes"), rule, scope.length)
+            yield Issue(_where(scope.origin, "latest_finish", "scopes"), rule, scope.length)
 
 
 def _levers(problem: Problem) -> Iterator[Issue]:

@@ -9,6 +9,7 @@ of numbers become numbers.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from seqopt.atomic import atomic_folder
@@ -81,6 +82,8 @@ def _typed(value: Cell, kind: Kind | None) -> Cell:
             number = float(value)
         except ValueError:
             return value  # not a number at all: left for the reader to report
+        if not math.isfinite(number):
+            return value  # "nan", "inf": no workbook number; left for the reader to report
         number = int(number) if kind is Kind.INTEGER and number.is_integer() else number
     if number is not None and kind is not Kind.TEXT and kind is not Kind.CHOICE:
         return number

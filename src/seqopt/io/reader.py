@@ -12,6 +12,7 @@ Three passes, each collecting every problem it finds before any is raised:
 from __future__ import annotations
 
 import difflib
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,8 +100,10 @@ class _Reader:
             return None
         # Period labels are read first: every other sheet may name a period.
         period_records = self._records("periods")
-        labels = [r.text("period") for r in period_records]
-        self.periods = {label: i for i, label in enumerate(labels) if label is not None}
+        for record in period_records:
+            label = record.text("period")
+            if label is not None:  # a repeated label is reported by _check_keys
+                self.periods.setdefault(label, len(self.periods))
         if not self.periods:
             where = self.tables.sheets["periods"].location()
             self.issues.append(Issue(where, "must list at least one period"))
@@ -129,7 +132,9 @@ class _Reader:
                     column.required or column.name == "source"
                 ):
                     complete = False
-                    near = difflib.get_close_matches(column.name, list(table.headers), n=1)
+                    # A header the sheet knows (such as threshold_low) is no misspelling.
+                    unknown = [h for h in table.headers if h not in sheet.headers()]
+                    near = difflib.get_close_matches(column.name, unknown, n=1)
                     hint = f"Found {near[0]!r} instead." if near else ""
                     where = table.location(1, column.name)
                     self.issues.append(Issue(where, "required column is missing", hint=hint))
@@ -138,9 +143,14 @@ class _Reader:
         return usable
 
     def _missing_sheet(self, sheet: Sheet) -> Issue:
-        near = difflib.get_close_matches(sheet.name, list(self.tables.sheets), n=1)
-        if near:
-            hint = f"Found {near[0]!r}: sheet names are lower case, as in the template."
+        # Only a sheet seqopt does not know can be this one misnamed (not lever_use for levers).
+        unknown = [name for name in self.tables.sheets if name not in SHEETS_BY_NAME]
+        same = [name for name in unknown if name.casefold() == sheet.name]
+        near = difflib.get_close_matches(sheet.name, unknown, n=1)
+        if same:
+            hint = f"Found {same[0]!r}: sheet names are lower case, as in the template."
+        elif near:
+            hint = f"Found {near[0]!r}: rename it {sheet.name!r}, as in the template."
         else:
             hint = "Run 'seqopt template' for a workbook with every sheet."
         file = self.tables.source
@@ -162,7 +172,11 @@ class _Reader:
         return records
 
     def _check_keys(self, records: dict[str, list[Record]]) -> None:
-        """Report rows that repeat a key, and keep only the first of them."""
+        """Report rows that repeat a key, and keep only the first of them.
+
+        A repeating row with a bad cell is dropped without a second message:
+        its key may be what is wrong, and its bad cell is reported already.
+        """
         for sheet in SHEETS:
             if sheet.name not in records:
                 continue
@@ -171,8 +185,10 @@ class _Reader:
             for record in records[sheet.name]:
                 key = tuple(record.values[c] for c in sheet.key)
                 first = first_row.setdefault(key, record.origin.row)
-                if first == record.origin.row or not record.ok:
+                if first == record.origin.row:
                     kept.append(record)
+                    continue
+                if not record.ok:
                     continue
                 labels = list(self.periods)
                 shown = ", ".join(
@@ -217,12 +233,12 @@ class _Reader:
         records["lever_use"] = self._must_name(records["lever_use"], "lever", levers, "levers")
         series = _declared(records["series"], "series")
         records["baseline"] = self._must_name(records["baseline"], "series", series, "series")
-        renewable = {
-            r.text("resource") for r in records["resources"] if r.text("kind") == "renewable"
+        nonrenewable = {
+            r.text("resource") for r in records["resources"] if r.text("kind") == "nonrenewable"
         }
         kept = []
         for r in records["capacity"]:
-            if r.ok and r.text("resource") not in renewable:
+            if r.ok and r.text("resource") in nonrenewable:
                 rule = "per-period capacity applies to renewable resources only"
                 self.issues.append(Issue(r.origin.at("resource"), rule, r.text("resource")))
             else:
@@ -253,14 +269,14 @@ class _Reader:
             use_by_scope[key][str(r.text("resource"))] = r.estimate("use")
         gates_by_scope = _gates(records)
         scopes_by_measure: dict[str, list[Scope]] = defaultdict(list)
-        for r in _good(records["scopes"]):
+        for r in _named(records["scopes"], "measure", "scope"):
             measure_id, scope_id = str(r.text("measure")), str(r.text("scope"))
             scopes_by_measure[measure_id].append(
                 Scope(
                     id=scope_id,
                     name=r.text("name") or scope_id,
-                    benefit=r.estimate("benefit"),
-                    duration=r.estimate("duration"),
+                    benefit=r.estimate("benefit", 0.0),
+                    duration=r.estimate("duration", 1.0),
                     earliest_start=r.integer("earliest_start", 0),
                     latest_finish=r.integer("latest_finish", last),
                     use=use_by_scope[(measure_id, scope_id)],
@@ -271,7 +287,7 @@ class _Reader:
             )
         declared_owners = _declared(records["scopes"], "measure")
         measures = []
-        for r in _good(records["measures"]):
+        for r in _named(records["measures"], "measure"):
             measure_id = str(r.text("measure"))
             scopes = tuple(scopes_by_measure[measure_id])
             if measure_id not in declared_owners:
@@ -302,19 +318,20 @@ class _Reader:
         points: dict[str, dict[int, Estimate]] = defaultdict(dict)
         for r in _good(records["baseline"]):
             points[str(r.text("series"))][r.integer("period", 0)] = r.estimate("value")
+        # A first-period row with a bad value counts as given: its bad cell is reported already.
+        has_first = {r.text("series") for r in records["baseline"] if r.values.get("period") == 0}
         first_label = next(iter(self.periods))
         result = []
-        for r in _good(records["series"]):
+        for r in _named(records["series"], "series"):
             series_id = str(r.text("series"))
             given = points[series_id]
-            if 0 not in given:
+            if series_id not in has_first:
                 rule = (
                     f"needs a baseline value for the first period {first_label!r} in sheet baseline"
                 )
                 self.issues.append(Issue(r.origin.at("series"), rule, series_id))
-                continue
             # A period without a poll repeats the last known value.
-            baseline = [given[0]]
+            baseline = [given.get(0, Estimate.exact(0.0))]
             for t in range(1, len(self.periods)):
                 baseline.append(given.get(t, baseline[-1]))
             name = r.text("name") or series_id
@@ -344,7 +361,7 @@ class _Reader:
 def _gates(records: dict[str, list[Record]]) -> dict[tuple[str, str], dict[str, Gate]]:
     """Gates by (measure, scope); a row naming a scope overrides a measure-wide row."""
     scope_ids: dict[str, list[str]] = defaultdict(list)
-    for r in _good(records["scopes"]):
+    for r in _named(records["scopes"], "measure", "scope"):
         scope_ids[str(r.text("measure"))].append(str(r.text("scope")))
     gates: dict[tuple[str, str], dict[str, Gate]] = defaultdict(dict)
     measure_wide_first = sorted(_good(records["gates"]), key=lambda r: r.text("scope") is not None)
@@ -362,15 +379,15 @@ def _resources(records: dict[str, list[Record]]) -> tuple[Resource, ...]:
     for r in _good(records["capacity"]):
         overrides[str(r.text("resource"))][r.integer("period", 0)] = r.estimate("capacity")
     resources = []
-    for r in _good(records["resources"]):
+    for r in _named(records["resources"], "resource"):
         resource_id = str(r.text("resource"))
-        kind = ResourceKind(str(r.text("kind")))
+        kind = ResourceKind(r.text("kind") or "renewable")
         resources.append(
             Resource(
                 id=resource_id,
                 name=r.text("name") or resource_id,
                 kind=kind,
-                capacity=r.estimate("capacity"),
+                capacity=r.estimate("capacity", 0.0),
                 price=r.estimate("price", 0.0),
                 overrides=overrides[resource_id] if kind is ResourceKind.RENEWABLE else {},
                 unit=r.text("unit") or "",
@@ -386,7 +403,7 @@ def _levers(records: dict[str, list[Record]], last: int) -> tuple[Lever, ...]:
     for r in _good(records["lever_use"]):
         use[str(r.text("lever"))][str(r.text("resource"))] = r.estimate("use")
     levers = []
-    for r in _good(records["levers"]):
+    for r in _named(records["levers"], "lever"):
         lever_id = str(r.text("lever"))
         levers.append(
             Lever(
@@ -421,6 +438,17 @@ def _effects(records: dict[str, list[Record]]) -> Iterable[Effect]:
 def _declared(records: list[Record], column: str) -> set[str]:
     """Ids a sheet declares, counting rows with bad cells elsewhere."""
     return {value for r in records if (value := r.text(column)) is not None}
+
+
+def _named(records: list[Record], *columns: str) -> list[Record]:
+    """Rows that give an id in ``columns``, even when another of their cells is bad.
+
+    Measures, scopes, resources, levers and series are built from such rows,
+    with defaults for unreadable cells, so that the rows naming them are not
+    reported as naming something unknown. A problem built so is never
+    returned: its bad cells are issues already.
+    """
+    return [r for r in records if all(r.text(c) is not None for c in columns)]
 
 
 def _is_period(sheet: Sheet, column: str) -> bool:
@@ -509,7 +537,7 @@ def _read_number(
                 number = float(str(raw))
             except ValueError:
                 number = None
-    if number is None or number != number:
+    if number is None or not math.isfinite(number):
         issues.append(Issue(where, "must be a number", raw))
         return None
     if column.kind is Kind.INTEGER:
@@ -545,5 +573,8 @@ def _as_text(raw: Cell) -> str:
 
 
 def _near(label: str, known: Iterable[str]) -> str:
-    near = difflib.get_close_matches(label, list(known), n=1)
+    candidates = list(known)
+    # difflib misses a short label that differs only in case ("p2" for "P2").
+    near = [k for k in candidates if k.casefold() == label.casefold()]
+    near = near or difflib.get_close_matches(label, candidates, n=1)
     return f"Did you mean {near[0]!r}?" if near else ""

@@ -7,8 +7,10 @@ fresh template does.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -41,12 +43,16 @@ def write_workbook(path: Path, grids: Mapping[str, Grid]) -> None:
     readme = workbook.active
     assert readme is not None
     _readme(readme)
+    known = {sheet.name: grids.get(sheet.name, (sheet.headers(), [])) for sheet in SHEETS}
+    # Dropdowns point at the columns where this workbook holds the ids, which need
+    # not be the schema's order (a converted CSV file may order its columns freely).
+    layout = {name: headers for name, (headers, _) in known.items()}
     for sheet in SHEETS:
-        headers, rows = grids.get(sheet.name, (sheet.headers(), []))
-        _data_sheet(workbook.create_sheet(sheet.name), headers, rows, sheet)
+        headers, rows = known[sheet.name]
+        _data_sheet(workbook.create_sheet(sheet.name), headers, rows, sheet, layout)
     for name, (headers, rows) in grids.items():
         if name not in SHEETS_BY_NAME and name != README_SHEET:
-            _data_sheet(workbook.create_sheet(name), headers, rows, None)
+            _data_sheet(workbook.create_sheet(name), headers, rows, None, layout)
     with atomic_file(path) as temporary:
         workbook.save(temporary)
 
@@ -89,11 +95,16 @@ def _readme(worksheet: Worksheet) -> None:
 
 
 def _data_sheet(
-    worksheet: Worksheet, headers: tuple[str, ...], rows: list[list[Cell]], sheet: Sheet | None
+    worksheet: Worksheet,
+    headers: tuple[str, ...],
+    rows: list[list[Cell]],
+    sheet: Sheet | None,
+    layout: Mapping[str, tuple[str, ...]],
 ) -> None:
     worksheet.append(list(headers))
-    for row in rows:
-        worksheet.append(row)
+    for number, row in enumerate(rows, start=2):
+        for index, value in enumerate(row, start=1):
+            _put(worksheet.cell(number, index), value)
     worksheet.freeze_panes = "A2"
     for index, header in enumerate(headers, start=1):
         cell = worksheet.cell(1, index)
@@ -107,7 +118,23 @@ def _data_sheet(
         worksheet.column_dimensions[get_column_letter(index)].width = min(width, 60)
         if column is not None:
             cell.comment = Comment(_note(column, header), "seqopt", width=320, height=140)
-            _validation(worksheet, index, column, header)
+            _validation(worksheet, index, column, header, layout)
+
+
+def _put(cell: Any, value: Cell) -> None:
+    """Write one value so that reading the workbook back gives exactly that value.
+
+    openpyxl would store text starting with ``=`` as a formula (read back as
+    blank) and spell numbers with 16 significant digits (0.30000000000000004
+    becomes 0.3, 1.0 becomes the integer 1); a CSV cell must survive both.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        value = repr(value)  # Excel has no NaN or infinity: keep the spelling as text
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    elif isinstance(value, int | float):
+        cell._value = repr(value)  # the number as written in the file: shortest exact spelling
 
 
 def _column_for(sheet: Sheet | None, header: str) -> Column | None:
@@ -122,7 +149,10 @@ def _column_for(sheet: Sheet | None, header: str) -> Column | None:
 def _note(column: Column, header: str) -> str:
     if header != column.name:
         side = "lowest" if header.endswith("_low") else "highest"
-        return f"The {side} plausible value of {column.name}. Blank: same as {column.name}."
+        return (
+            f"The {side} plausible value of {column.name}. Blank: same as {column.name}. "
+            f"{column.name}: {column.doc}"
+        )
     parts = [column.doc]
     parts.append(
         "Required." if column.required else f"Optional; blank means {column.default or 'none'}."
@@ -134,7 +164,13 @@ def _note(column: Column, header: str) -> str:
     return " ".join(parts)
 
 
-def _validation(worksheet: Worksheet, index: int, column: Column, header: str) -> None:
+def _validation(
+    worksheet: Worksheet,
+    index: int,
+    column: Column,
+    header: str,
+    layout: Mapping[str, tuple[str, ...]],
+) -> None:
     letter = get_column_letter(index)
     cells = f"{letter}2:{letter}{VALIDATED_ROWS + 1}"
     validation: DataValidation | None = None
@@ -145,11 +181,14 @@ def _validation(worksheet: Worksheet, index: int, column: Column, header: str) -
         validation.error = f"Choose one of: {', '.join(column.choices)}"
     elif column.refers_to is not None:
         target_sheet, target_column = column.refers_to.split(".")
-        position = SHEETS_BY_NAME[target_sheet].headers().index(target_column) + 1
-        target_letter = get_column_letter(position)
+        target_headers = layout.get(target_sheet, ())
+        if target_column not in target_headers:
+            return  # nothing to offer: the referenced column is not in this workbook
+        target_letter = get_column_letter(target_headers.index(target_column) + 1)
         last = VALIDATED_ROWS + 1
+        # Stored without the leading "=" that Excel shows: the file format wants none.
         source = f"{quote_sheetname(target_sheet)}!${target_letter}$2:${target_letter}${last}"
-        validation = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
+        validation = DataValidation(type="list", formula1=source, allow_blank=True)
         validation.error = f"Choose a value listed in sheet {target_sheet}, column {target_column}"
     elif column.kind in (Kind.NUMBER, Kind.INTEGER):
         kind = "whole" if column.kind is Kind.INTEGER else "decimal"

@@ -1,0 +1,225 @@
+"""Seeded synthetic problems for benchmarks: realistic structure, not tuned to be easy.
+
+Distributions (all draws from one ``random.Random(seed)``; documented in
+``docs/generator.md``):
+
+- Measures ``m = 0..n-1`` each with ``scopes`` scopes ``k = 0..K-1``, from
+  narrow to full. Base benefit ``B ~ U(1, 10)`` per period; scope ``k`` earns
+  ``B * (0.5 + 0.5 k / (K-1))``. Base duration ``D ~ {1..4}``; scope ``k``
+  takes ``D + k`` periods (full scopes take longer to negotiate).
+- Windows: 80 % of measures may start at once; 20 % not before ``U{0..T/2}``
+  (a scope that no longer fits in the horizon is left out).
+- Two resources: ``capital`` (renewable, price 0.5 per unit) used
+  ``U(0.5, 2) * (0.6 + 0.4 k / (K-1))`` per negotiation period; ``budget``
+  (nonrenewable) used ``U(1, 4) * (0.6 + 0.4 k / (K-1))`` in total. Capacities
+  are tight: capital per period is 40 % of what doing every measure at full
+  scope once over the horizon needs per period on average, and the budget is
+  40 % of the full-scope total; 10 % of periods have capital cut by half
+  (elections).
+- Two support series with baselines starting at ``U(40, 55)`` and moving by
+  ``U(-1, 1)`` per period (clipped to 0..100). Each measure is gated by one
+  series (70 %) or both (30 %); its threshold is the series' start plus
+  ``U(-5, 12)`` plus 3 points per scope step.
+- Levers: ``max(2, n // 10)`` framing levers, each moving one or both series by
+  ``U(1, 4)`` points with decay ``U(0.1, 0.5)`` and delay 0 or 1, usable
+  ``U{3..8}`` times, costing ``U(0.3, 1)`` capital per use.
+- 20 % of measures raise a series by ``U(1, 4)`` once in force (delay 1).
+- Prerequisites: measure ``m`` requires ``min(m, Poisson(1.5))`` distinct
+  earlier measures chosen uniformly (acyclic by construction), lag 0 or 1.
+- Objective: value, discount 1 % per period, 8 terminal periods.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from seqopt.data import (
+    CauseKind,
+    Dependency,
+    DependencyKind,
+    Effect,
+    Estimate,
+    Gate,
+    Lever,
+    Measure,
+    Problem,
+    Resource,
+    ResourceKind,
+    Scope,
+    Series,
+)
+from seqopt.settings import ObjectiveSettings
+
+SYNTHETIC_OBJECTIVE = ObjectiveSettings(discount_rate=0.01, terminal=8)
+"""The objective synthetic model files use."""
+
+
+def _spread(value: float, share: float = 0.25) -> Estimate:
+    """An estimate with a symmetric range of ``share`` around ``value`` (rounded)."""
+    base = round(value, 2)
+    return Estimate(base, round(base * (1 - share), 2), round(base * (1 + share), 2))
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    # Knuth's method: fine for small means, and reproducible with random.Random.
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Problem:
+    """Return a synthetic problem of the given size (see the module docstring)."""
+    if measures < 1 or scopes < 1 or periods < 2:
+        raise ValueError("need at least 1 measure, 1 scope and 2 periods")
+    rng = random.Random(seed)
+    labels = tuple(f"t{t:02d}" for t in range(periods))
+    steps = max(scopes - 1, 1)
+
+    series_ids = ("public_a", "public_b")
+    starts = {}
+    series = []
+    for sid in series_ids:
+        level = rng.uniform(40, 55)
+        values = []
+        for _ in range(periods):
+            values.append(_spread(min(100.0, max(0.0, level)), 0.1))
+            level += rng.uniform(-1, 1)
+        starts[sid] = values[0].base
+        series.append(Series(sid, sid.replace("_", " "), tuple(values), "synthetic"))
+
+    measure_list = []
+    capital_need = budget_need = 0.0
+    for m in range(measures):
+        benefit = rng.uniform(1, 10)
+        duration = rng.randint(1, 4)
+        late = rng.random() >= 0.8
+        earliest = rng.randint(0, min(periods // 2, periods - duration)) if late else 0
+        capital = rng.uniform(0.5, 2)
+        budget = rng.uniform(1, 4)
+        gated = rng.sample(series_ids, 2 if rng.random() < 0.3 else 1)
+        offsets = {sid: rng.uniform(-5, 12) for sid in gated}
+        scope_list = []
+        for k in range(scopes):
+            share = k / steps
+            length = duration + k
+            if earliest + length > periods:
+                continue
+            gates = tuple(
+                Gate(sid, _spread(min(100.0, max(0.0, starts[sid] + offsets[sid] + 3 * k)), 0.05))
+                for sid in gated
+            )
+            use_capital = capital * (0.6 + 0.4 * share)
+            use_budget = budget * (0.6 + 0.4 * share)
+            scope_list.append(
+                Scope(
+                    id=f"k{k}",
+                    name=f"scope {k}",
+                    benefit=_spread(benefit * (0.5 + 0.5 * share)),
+                    duration=Estimate.exact(length),
+                    earliest_start=earliest,
+                    latest_finish=periods - 1,
+                    use={"capital": _spread(use_capital), "budget": _spread(use_budget)},
+                    gates=gates,
+                    source="synthetic",
+                )
+            )
+            if k == scopes - 1:
+                capital_need += use_capital * length
+                budget_need += use_budget
+        measure_list.append(
+            Measure(f"m{m:03d}", f"measure {m}", tuple(scope_list), source="synthetic")
+        )
+
+    capital_per_period = max(1.0, 0.4 * capital_need / periods)
+    overrides = {t: _spread(capital_per_period / 2) for t in range(periods) if rng.random() < 0.1}
+    resources = (
+        Resource(
+            "capital",
+            "political capital",
+            ResourceKind.RENEWABLE,
+            _spread(capital_per_period),
+            Estimate(0.5, 0.25, 1.0),
+            overrides,
+            "points",
+            "synthetic",
+        ),
+        Resource(
+            "budget",
+            "budget",
+            ResourceKind.NONRENEWABLE,
+            _spread(0.4 * budget_need),
+            Estimate.exact(0.0),
+            {},
+            "points",
+            "synthetic",
+        ),
+    )
+
+    levers = []
+    effects = []
+    for li in range(max(2, measures // 10)):
+        lever_id = f"lever{li}"
+        levers.append(
+            Lever(
+                lever_id,
+                f"framing {li}",
+                rng.randint(3, 8),
+                0,
+                periods - 1,
+                {"capital": _spread(rng.uniform(0.3, 1))},
+                "synthetic",
+            )
+        )
+        for sid in rng.sample(series_ids, rng.choice([1, 2])):
+            effects.append(
+                Effect(
+                    CauseKind.LEVER,
+                    lever_id,
+                    sid,
+                    _spread(rng.uniform(1, 4)),
+                    rng.choice([0, 1]),
+                    _spread(rng.uniform(0.1, 0.5), 0.2),
+                    None,
+                    "synthetic",
+                )
+            )
+    for measure in measure_list:
+        if rng.random() < 0.2:
+            effects.append(
+                Effect(
+                    CauseKind.MEASURE,
+                    measure.id,
+                    rng.choice(series_ids),
+                    _spread(rng.uniform(1, 4)),
+                    1,
+                    Estimate.exact(0.0),
+                    None,
+                    "synthetic",
+                )
+            )
+
+    dependencies = []
+    for m in range(1, measures):
+        for other in rng.sample(range(m), min(m, _poisson(rng, 1.5))):
+            dependencies.append(
+                Dependency(
+                    DependencyKind.REQUIRES,
+                    measure_list[m].id,
+                    measure_list[other].id,
+                    lag=rng.choice([0, 1]),
+                    source="synthetic",
+                )
+            )
+    return Problem(
+        periods=labels,
+        measures=tuple(measure_list),
+        resources=resources,
+        levers=tuple(levers),
+        series=tuple(series),
+        effects=tuple(effects),
+        dependencies=tuple(dependencies),
+        name=f"synthetic_{measures}x{scopes}x{periods}_s{seed}",
+    )
