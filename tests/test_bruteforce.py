@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from brute_force import best_plan
-from random_problems import tiny_problem
 from seqopt.evaluate import evaluate
 from seqopt.settings import ObjectiveSettings, SolverName, SolverSettings
 from seqopt.solve import Status, solve
 from seqopt.validate import problem_issues
+
+from brute_force import best_plan
+from random_problems import tiny_problem
 
 SEEDS = range(220)
 EXACT = SolverSettings(gap=0.0, time_limit=60)

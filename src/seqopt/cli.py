@@ -27,8 +27,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from seqopt import __version__
-from seqopt.data import Problem
 from seqopt.atomic import atomic_folder
+from seqopt.data import Problem
 from seqopt.errors import InputError, Issue, Location
 from seqopt.evaluate import Evaluation, evaluate
 from seqopt.io.convert import convert as convert_input

@@ -1,0 +1,336 @@
+"""A greedy plan: serial schedule generation, used to warm-start the solver.
+
+Measures are taken one at a time, prerequisites first and then by value per
+unit of the scarcest means; each gets the scope and start that add the most
+value given what is already planned (capacity, budget, support), buying
+lever uses when a signing lacks support. The result is checked by the
+evaluator and repaired by dropping measures until it breaks no rule. It is a
+starting point, never a claim of optimality.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from seqopt.data import (
+    CauseKind,
+    DependencyKind,
+    Effect,
+    Estimate,
+    Force,
+    Measure,
+    Problem,
+    ResourceKind,
+    Scope,
+)
+from seqopt.evaluate import TOLERANCE, evaluate
+from seqopt.plan import Assignment, LeverUse, Plan
+from seqopt.settings import ObjectiveKind, ObjectiveSettings
+
+
+@dataclass
+class _State:
+    """What is planned so far, kept up to date incrementally."""
+
+    problem: Problem
+    support: dict[str, list[float]]
+    load: dict[str, list[float]]
+    spent: dict[str, float]
+    uses: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    chosen: dict[str, Assignment] = field(default_factory=dict)
+
+    def add_effect(self, effect: Effect, begins: int, sign: float = 1.0) -> None:
+        strength = sign * effect.amount.base
+        retained = 1.0 - effect.decay.base
+        trajectory = self.support[effect.series]
+        for period in range(max(begins, 0), self.problem.horizon):
+            trajectory[period] += strength
+            strength *= retained
+
+
+def greedy_plan(problem: Problem, objective: ObjectiveSettings) -> Plan:
+    """Return a plan that breaks no rule (possibly empty; never better than optimal)."""
+    planner = _Greedy(problem, objective)
+    plan = planner.run()
+    return _repair(problem, objective, plan)
+
+
+class _Greedy:
+    def __init__(self, problem: Problem, objective: ObjectiveSettings) -> None:
+        self.problem = problem
+        self.objective = objective
+        self.horizon = problem.horizon
+        self.weights = [objective.discount(t) for t in range(self.horizon)]
+        self.terminal = objective.terminal_weight(self.horizon)
+        self.effects: dict[tuple[CauseKind, str], list[Effect]] = defaultdict(list)
+        for effect in problem.effects:
+            self.effects[(effect.cause_kind, effect.cause)].append(effect)
+        self.state = _State(
+            problem,
+            support={s.id: [v.base for v in s.baseline] for s in problem.series},
+            load={r.id: [0.0] * self.horizon for r in problem.resources},
+            spent={r.id: 0.0 for r in problem.resources},
+        )
+        self.makespan = objective.kind is ObjectiveKind.MAKESPAN
+
+    # -- order ---------------------------------------------------------------------
+
+    def _wanted(self) -> set[str]:
+        """Measures worth trying: all, or for a makespan the forced ones and what they need."""
+        if not self.makespan:
+            return {m.id for m in self.problem.measures if m.force is not Force.OUT}
+        wanted = {m.id for m in self.problem.measures if m.force is Force.IN}
+        grew = True
+        while grew:
+            grew = False
+            for dep in self.problem.dependencies:
+                needed = dep.kind is DependencyKind.REQUIRES and dep.measure in wanted
+                if needed and dep.other not in wanted:
+                    wanted.add(dep.other)
+                    grew = True
+        return wanted
+
+    def _priority(self, measure: Measure) -> float:
+        best = 0.0
+        for scope in measure.scopes:
+            demand = 1.0 + sum(
+                self._share(rid, u.base) * (scope.length if self._renewable(rid) else 1)
+                for rid, u in scope.use.items()
+            )
+            best = max(best, self._value(scope, scope.earliest_start) / demand)
+        return best
+
+    def _share(self, resource_id: str, amount: float) -> float:
+        resource = self.problem.resource_by_id[resource_id]
+        return amount / resource.capacity.base if resource.capacity.base > 0 else amount
+
+    def _renewable(self, resource_id: str) -> bool:
+        return self.problem.resource_by_id[resource_id].kind is ResourceKind.RENEWABLE
+
+    def run(self) -> Plan:
+        wanted = self._wanted()
+        needs: dict[str, set[str]] = defaultdict(set)
+        for dep in self.problem.dependencies:
+            if dep.kind is DependencyKind.REQUIRES:
+                needs[dep.measure].add(dep.other)
+        decided: set[str] = set()
+        pending = sorted(
+            (m for m in self.problem.measures if m.id in wanted),
+            key=lambda m: (m.force is not Force.IN, -self._priority(m)),
+        )
+        while pending:
+            ready = next(
+                (m for m in pending if needs[m.id] <= decided | (needs[m.id] - wanted)), None
+            )
+            if ready is None:
+                ready = pending[0]  # a cycle cannot occur in a valid problem; be safe anyway
+            pending.remove(ready)
+            decided.add(ready.id)
+            self._place(ready)
+        uses = [LeverUse(lid, t) for lid, periods in self.state.uses.items() for t in periods]
+        return Plan.of(self.state.chosen.values(), uses)
+
+    # -- placing one measure -------------------------------------------------------
+
+    def _value(self, scope: Scope, start: int) -> float:
+        in_force = start + scope.length
+        benefit = scope.benefit.base * (sum(self.weights[in_force:]) + self.terminal)
+        cost = 0.0
+        for resource_id, amount in scope.use.items():
+            price = self.problem.resource_by_id[resource_id].price.base
+            if self._renewable(resource_id):
+                cost += price * amount.base * sum(self.weights[start:in_force])
+            else:
+                cost += price * amount.base * self.weights[start]
+        return benefit - cost
+
+    def _place(self, measure: Measure) -> None:
+        best: tuple[float, Scope, int, list[LeverUse]] | None = None
+        for scope in measure.scopes:
+            for start in range(scope.earliest_start, scope.latest_finish - scope.length + 2):
+                if not self._allowed(measure, scope, start):
+                    continue
+                levers = self._levers_for(scope, start)
+                if levers is None:
+                    continue
+                if self.makespan:
+                    score = -float(start + scope.length) - 1e-6 * len(levers)
+                else:
+                    score = self._value(scope, start) - self._lever_cost(levers)
+                if best is None or score > best[0] + 1e-12:
+                    best = (score, scope, start, levers)
+                if self.makespan:
+                    break  # the earliest feasible start of a scope finishes first
+        if best is None:
+            return
+        score, scope, start, levers = best
+        if score <= 0 and measure.force is not Force.IN and not self.makespan:
+            return
+        self._commit(measure, scope, start, levers)
+
+    def _allowed(self, measure: Measure, scope: Scope, start: int) -> bool:
+        for dep in self.problem.dependencies:
+            if dep.measure == measure.id and dep.scope in (None, scope.id):
+                other = self.state.chosen.get(dep.other)
+                matches = other is not None and dep.other_scope in (None, other.scope)
+                if dep.kind is DependencyKind.REQUIRES:
+                    if other is None or not matches:
+                        return False
+                    in_force = other.start + self.problem.scope(other.measure, other.scope).length
+                    if start < in_force + dep.lag:
+                        return False
+                elif dep.kind is DependencyKind.EXCLUDES and matches:
+                    return False
+            if dep.kind is DependencyKind.EXCLUDES and dep.other == measure.id:
+                mine = self.state.chosen.get(dep.measure)
+                if (
+                    mine is not None
+                    and dep.other_scope in (None, scope.id)
+                    and dep.scope
+                    in (
+                        None,
+                        mine.scope,
+                    )
+                ):
+                    return False
+        return self._fits(scope.use, range(start, start + scope.length))
+
+    def _fits(self, use: Mapping[str, Estimate], periods: range) -> bool:
+        for resource_id, amount in use.items():
+            resource = self.problem.resource_by_id[resource_id]
+            if resource.kind is ResourceKind.NONRENEWABLE:
+                if self.state.spent[resource_id] + amount.base > resource.capacity.base + TOLERANCE:
+                    return False
+                continue
+            load = self.state.load[resource_id]
+            if any(load[t] + amount.base > resource.capacity_in(t) + TOLERANCE for t in periods):
+                return False
+        return True
+
+    def _levers_for(self, scope: Scope, start: int) -> list[LeverUse] | None:
+        """Lever uses to add so that every gate holds at signing; ``None`` if out of reach."""
+        signing = start + scope.length - 1
+        added: list[LeverUse] = []
+        extra: dict[str, float] = defaultdict(float)
+        for gate in scope.gates:
+            missing = gate.threshold.base - self.state.support[gate.series][signing]
+            missing -= extra[gate.series]
+            while missing > TOLERANCE:
+                pick = self._best_lever(gate.series, signing, scope, start, added)
+                if pick is None:
+                    return None
+                use, gains = pick
+                added.append(use)
+                for series_id, gain in gains.items():
+                    extra[series_id] += gain
+                missing -= gains[gate.series]
+        return added
+
+    def _best_lever(
+        self, series_id: str, signing: int, scope: Scope, start: int, added: list[LeverUse]
+    ) -> tuple[LeverUse, dict[str, float]] | None:
+        best: tuple[float, LeverUse, dict[str, float]] | None = None
+        for lever in self.problem.levers:
+            effects = self.effects[(CauseKind.LEVER, lever.id)]
+            if not any(e.series == series_id for e in effects):
+                continue
+            taken = self.state.uses[lever.id] | {u.period for u in added if u.lever == lever.id}
+            if len(taken) >= lever.max_uses:
+                continue
+            for period in range(lever.earliest, min(lever.latest, signing) + 1):
+                if period in taken or not self._lever_fits(lever.id, period, scope, start, added):
+                    continue
+                gains: dict[str, float] = defaultdict(float)
+                for e in effects:
+                    if period + e.delay <= signing:
+                        gains[e.series] += e.amount.base * (1 - e.decay.base) ** (
+                            signing - period - e.delay
+                        )
+                if gains[series_id] <= TOLERANCE:
+                    continue
+                cost = self._lever_cost([LeverUse(lever.id, period)])
+                score = gains[series_id] / (cost + 1e-3)
+                if best is None or score > best[0]:
+                    best = (score, LeverUse(lever.id, period), dict(gains))
+        return None if best is None else (best[1], best[2])
+
+    def _lever_fits(
+        self, lever_id: str, period: int, scope: Scope, start: int, added: list[LeverUse]
+    ) -> bool:
+        """Whether one more use fits beside the planned load, the scope's own use and ``added``."""
+        negotiating = range(start, start + scope.length)
+        for resource_id, amount in self.problem.lever_by_id[lever_id].use.items():
+            resource = self.problem.resource_by_id[resource_id]
+            renewable = resource.kind is ResourceKind.RENEWABLE
+            own = scope.use.get(resource_id)
+            used = amount.base + sum(
+                self.problem.lever_by_id[u.lever].use[resource_id].base
+                for u in added
+                if resource_id in self.problem.lever_by_id[u.lever].use
+                and (u.period == period or not renewable)
+            )
+            if renewable:
+                used += self.state.load[resource_id][period]
+                used += own.base if own is not None and period in negotiating else 0.0
+                limit = resource.capacity_in(period)
+            else:
+                used += self.state.spent[resource_id] + (own.base if own is not None else 0.0)
+                limit = resource.capacity.base
+            if used > limit + TOLERANCE:
+                return False
+        return True
+
+    def _lever_cost(self, uses: list[LeverUse]) -> float:
+        cost = 0.0
+        for use in uses:
+            for resource_id, amount in self.problem.lever_by_id[use.lever].use.items():
+                price = self.problem.resource_by_id[resource_id].price.base
+                cost += price * amount.base * self.weights[use.period]
+        return cost
+
+    def _commit(self, measure: Measure, scope: Scope, start: int, levers: list[LeverUse]) -> None:
+        state = self.state
+        state.chosen[measure.id] = Assignment(measure.id, scope.id, start)
+        for resource_id, amount in scope.use.items():
+            if self._renewable(resource_id):
+                for t in range(start, start + scope.length):
+                    state.load[resource_id][t] += amount.base
+            else:
+                state.spent[resource_id] += amount.base
+        for use in levers:
+            state.uses[use.lever].add(use.period)
+            for resource_id, amount in self.problem.lever_by_id[use.lever].use.items():
+                if self._renewable(resource_id):
+                    state.load[resource_id][use.period] += amount.base
+                else:
+                    state.spent[resource_id] += amount.base
+            for effect in self.effects[(CauseKind.LEVER, use.lever)]:
+                state.add_effect(effect, use.period + effect.delay)
+        for effect in self.effects[(CauseKind.MEASURE, measure.id)]:
+            if effect.cause_scope in (None, scope.id):
+                state.add_effect(effect, start + scope.length + effect.delay)
+
+
+def _repair(problem: Problem, objective: ObjectiveSettings, plan: Plan) -> Plan:
+    """Drop what breaks a rule until nothing does, then drop lever uses that do not pay."""
+    for _ in range(len(plan.assignments) + 1):
+        result = evaluate(problem, plan, objective)
+        if result.feasible:
+            break
+        culprits = {v.subject for v in result.violations}
+        kept = [a for a in plan.assignments if a.measure not in culprits]
+        if len(kept) == len(plan.assignments):
+            return Plan()
+        plan = Plan.of(kept, plan.lever_uses)
+    else:
+        return Plan()
+    best = evaluate(problem, plan, objective)
+    better = max if objective.kind is ObjectiveKind.VALUE else min
+    for use in list(plan.lever_uses):
+        trial = Plan.of(plan.assignments, [u for u in plan.lever_uses if u != use])
+        result = evaluate(problem, trial, objective)
+        if result.feasible and better(result.objective, best.objective) == result.objective:
+            plan, best = trial, result
+    return plan if best.feasible else Plan()
