@@ -31,11 +31,13 @@ from seqopt.atomic import atomic_folder
 from seqopt.data import Problem
 from seqopt.errors import InputError, Issue, Location
 from seqopt.evaluate import Evaluation, evaluate
+from seqopt.generate import synthetic_model_file, synthetic_problem
 from seqopt.io.convert import convert as convert_input
 from seqopt.io.plan_file import read_plan_file
 from seqopt.io.reader import read_problem
 from seqopt.io.tables import write_csv_folder
 from seqopt.io.workbook import template_grids, write_workbook
+from seqopt.io.writer import write_problem
 from seqopt.outputs import STATUS_WORDS, headline, plan_document, write_outputs
 from seqopt.settings import ModelFile, SolverName, read_model_file
 from seqopt.solve import PlanRejected, SolveResult, Status, solve
@@ -261,6 +263,34 @@ def check_command(
     for violation in evaluation.violations:
         out.print(f"  - {escape(f'[{violation.rule}] {violation.message}')}")
     raise typer.Exit(Exit.INFEASIBLE)
+
+
+@app.command("generate")
+def generate_command(
+    target: Annotated[Path, typer.Argument(help="Folder to create: input plus model.toml.")],
+    measures: Annotated[int, typer.Option(min=1, help="Number of measures.")] = 50,
+    scopes: Annotated[int, typer.Option(min=1, help="Scopes per measure.")] = 3,
+    periods: Annotated[int, typer.Option(min=2, help="Periods in the horizon.")] = 40,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same problem.")] = 1,
+    xlsx: Annotated[bool, typer.Option(help="Write a workbook instead of a CSV folder.")] = False,
+) -> None:
+    """Write a seeded synthetic problem and a model file to solve it (docs/generator.md)."""
+
+    def write() -> Path:
+        if target.exists():
+            rule = "already exists: choose a new folder for the generated model"
+            raise InputError([Issue(Location(str(target)), rule)])
+        problem = synthetic_problem(measures, scopes, periods, seed)
+        input_name = "input.xlsx" if xlsx else "input"
+        with atomic_folder(target) as folder:
+            write_problem(problem, folder / input_name)
+            (folder / "model.toml").write_text(
+                synthetic_model_file(problem.name, input_name), encoding="utf-8"
+            )
+        return target / "model.toml"
+
+    model_path = _guarded(write)
+    out.print(f"Wrote {model_path} and its input; solve it with: seqopt solve {model_path}")
 
 
 @app.command("version")

@@ -12,14 +12,16 @@ Distributions (all draws from one ``random.Random(seed)``; documented in
 - Two resources: ``capital`` (renewable, price 0.5 per unit) used
   ``U(0.5, 2) * (0.6 + 0.4 k / (K-1))`` per negotiation period; ``budget``
   (nonrenewable) used ``U(1, 4) * (0.6 + 0.4 k / (K-1))`` in total. Capacities
-  are tight: capital per period is 40 % of what doing every measure at full
-  scope once over the horizon needs per period on average, and the budget is
-  40 % of the full-scope total; 10 % of periods have capital cut by half
-  (elections).
+  are tight: capital per period is 60 % of what doing every measure at full
+  scope once over the horizon needs per period on average (but at least the
+  largest single use, so every measure could fit alone), and the budget is
+  60 % of the full-scope total; 10 % of periods have capital cut by half
+  (elections). Not everything fits.
 - Two support series with baselines starting at ``U(40, 55)`` and moving by
   ``U(-1, 1)`` per period (clipped to 0..100). Each measure is gated by one
   series (70 %) or both (30 %); its threshold is the series' start plus
-  ``U(-5, 12)`` plus 3 points per scope step.
+  ``U(-6, 6)`` plus 2 points per scope step (so -6 to +10 points for three
+  scopes, the span of the Japan–ROK reference model's gates).
 - Levers: ``max(2, n // 10)`` framing levers, each moving one or both series by
   ``U(1, 4)`` points with decay ``U(0.1, 0.5)`` and delay 0 or 1, usable
   ``U{3..8}`` times, costing ``U(0.3, 1)`` capital per use.
@@ -53,6 +55,9 @@ from seqopt.settings import ObjectiveSettings
 
 SYNTHETIC_OBJECTIVE = ObjectiveSettings(discount_rate=0.01, terminal=8)
 """The objective synthetic model files use."""
+
+CAPACITY_SHARE = 0.6
+"""Capacity and budget as a share of what every measure at full scope would need."""
 
 
 def _spread(value: float, share: float = 0.25) -> Estimate:
@@ -91,7 +96,7 @@ def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Pr
         series.append(Series(sid, sid.replace("_", " "), tuple(values), "synthetic"))
 
     measure_list = []
-    capital_need = budget_need = 0.0
+    capital_need = budget_need = largest_use = 0.0
     for m in range(measures):
         benefit = rng.uniform(1, 10)
         duration = rng.randint(1, 4)
@@ -100,7 +105,7 @@ def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Pr
         capital = rng.uniform(0.5, 2)
         budget = rng.uniform(1, 4)
         gated = rng.sample(series_ids, 2 if rng.random() < 0.3 else 1)
-        offsets = {sid: rng.uniform(-5, 12) for sid in gated}
+        offsets = {sid: rng.uniform(-6, 6) for sid in gated}
         scope_list = []
         for k in range(scopes):
             share = k / steps
@@ -108,7 +113,7 @@ def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Pr
             if earliest + length > periods:
                 continue
             gates = tuple(
-                Gate(sid, _spread(min(100.0, max(0.0, starts[sid] + offsets[sid] + 3 * k)), 0.05))
+                Gate(sid, _spread(min(100.0, max(0.0, starts[sid] + offsets[sid] + 2 * k)), 0.05))
                 for sid in gated
             )
             use_capital = capital * (0.6 + 0.4 * share)
@@ -126,6 +131,7 @@ def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Pr
                     source="synthetic",
                 )
             )
+            largest_use = max(largest_use, use_capital) if k == 0 else largest_use
             if k == scopes - 1:
                 capital_need += use_capital * length
                 budget_need += use_budget
@@ -133,7 +139,7 @@ def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Pr
             Measure(f"m{m:03d}", f"measure {m}", tuple(scope_list), source="synthetic")
         )
 
-    capital_per_period = max(1.0, 0.4 * capital_need / periods)
+    capital_per_period = max(largest_use, CAPACITY_SHARE * capital_need / periods)
     overrides = {t: _spread(capital_per_period / 2) for t in range(periods) if rng.random() < 0.1}
     resources = (
         Resource(
@@ -150,7 +156,7 @@ def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Pr
             "budget",
             "budget",
             ResourceKind.NONRENEWABLE,
-            _spread(0.4 * budget_need),
+            _spread(CAPACITY_SHARE * budget_need),
             Estimate.exact(0.0),
             {},
             "points",
@@ -222,4 +228,16 @@ def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Pr
         effects=tuple(effects),
         dependencies=tuple(dependencies),
         name=f"synthetic_{measures}x{scopes}x{periods}_s{seed}",
+    )
+
+
+def synthetic_model_file(name: str, input_name: str) -> str:
+    """The TOML model file for a synthetic problem stored beside it as ``input_name``."""
+    objective = SYNTHETIC_OBJECTIVE
+    return (
+        f"# Synthetic problem written by 'seqopt generate' (see docs/generator.md).\n"
+        f'[model]\nname = "{name}"\ninput = "{input_name}"\noutput = "reports"\n\n'
+        f'[objective]\nkind = "{objective.kind.value}"\n'
+        f"discount_rate = {objective.discount_rate}\nterminal = {objective.terminal}\n\n"
+        f'[solver]\nname = "highs"\ntime_limit = 60\ngap = 1e-6\nthreads = 1\n'
     )

@@ -64,6 +64,7 @@ class _Greedy:
         self.horizon = problem.horizon
         self.weights = [objective.discount(t) for t in range(self.horizon)]
         self.terminal = objective.terminal_weight(self.horizon)
+        self.suffix = [sum(self.weights[t:]) for t in range(self.horizon + 1)]
         self.effects: dict[tuple[CauseKind, str], list[Effect]] = defaultdict(list)
         for effect in problem.effects:
             self.effects[(effect.cause_kind, effect.cause)].append(effect)
@@ -136,7 +137,7 @@ class _Greedy:
 
     def _value(self, scope: Scope, start: int) -> float:
         in_force = start + scope.length
-        benefit = scope.benefit.base * (sum(self.weights[in_force:]) + self.terminal)
+        benefit = scope.benefit.base * (self.suffix[in_force] + self.terminal)
         cost = 0.0
         for resource_id, amount in scope.use.items():
             price = self.problem.resource_by_id[resource_id].price.base
@@ -146,10 +147,20 @@ class _Greedy:
                 cost += price * amount.base * self.weights[start]
         return benefit - cost
 
+    def _ceiling(self, scope: Scope, start: int) -> float:
+        """Most a start can be worth: its benefit, free of cost (falls as the start moves later)."""
+        return scope.benefit.base * (self.suffix[start + scope.length] + self.terminal)
+
     def _place(self, measure: Measure) -> None:
         best: tuple[float, Scope, int, list[LeverUse]] | None = None
         for scope in measure.scopes:
             for start in range(scope.earliest_start, scope.latest_finish - scope.length + 2):
+                if (
+                    not self.makespan
+                    and best is not None
+                    and self._ceiling(scope, start) <= best[0]
+                ):
+                    break  # later starts earn less: none can beat the best found
                 if not self._allowed(measure, scope, start):
                     continue
                 levers = self._levers_for(scope, start)

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from seqopt import __version__
-from seqopt.atomic import atomic_file, write_text
+from seqopt.atomic import atomic_files
 from seqopt.data import Problem, ResourceKind
 from seqopt.evaluate import Evaluation
 from seqopt.io.plan_file import PLAN_SHEET
@@ -155,13 +155,18 @@ def _plan_part(problem: Problem, evaluation: Evaluation) -> dict[str, Any]:
 
 
 def write_outputs(folder: Path, document: dict[str, Any]) -> list[Path]:
-    """Write ``plan.json``, ``plan.xlsx`` and ``summary.md`` into ``folder``, each atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = [folder / "plan.json", folder / "plan.xlsx", folder / "summary.md"]
-    write_text(written[0], json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    write_plan_workbook(written[1], document)
-    write_text(written[2], summary_markdown(document))
-    return written
+    """Write ``plan.json``, ``plan.xlsx`` and ``summary.md`` into ``folder``.
+
+    All three are rendered to temporary files first and replace the old ones
+    only when every one is complete, so a failure leaves the previous set intact.
+    """
+    targets = [folder / "plan.json", folder / "plan.xlsx", folder / "summary.md"]
+    workbook = plan_workbook(document)
+    with atomic_files(targets) as (plan_json, plan_xlsx, summary_md):
+        plan_json.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        workbook.save(plan_xlsx)
+        summary_md.write_text(summary_markdown(document), "utf-8")
+    return targets
 
 
 def _number(value: float | None, digits: int = 2) -> str:
@@ -286,8 +291,8 @@ def _resource_lines(document: dict[str, Any]) -> list[str]:
     return _table(["Resource", "Kind", "Use"], rows)
 
 
-def write_plan_workbook(path: Path, document: dict[str, Any]) -> None:
-    """Write ``plan.xlsx``: the plan (``seqopt check`` reads it), support, resources, summary."""
+def plan_workbook(document: dict[str, Any]) -> Workbook:
+    """Render ``plan.xlsx``: the plan (``seqopt check`` reads it), support, resources, summary."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -371,8 +376,7 @@ def write_plan_workbook(path: Path, document: dict[str, Any]) -> None:
         ["seqopt version", document["seqopt_version"]],
     ]
     _rows(workbook.create_sheet("summary"), ["item", "value"], summary)
-    with atomic_file(path) as temporary:
-        workbook.save(temporary)
+    return workbook
 
 
 def _rows(sheet: Any, headers: list[str], rows: list[list[Any]]) -> None:

@@ -88,6 +88,8 @@ class SolverSettings:
         Solver threads; one keeps runs reproducible.
     log
         Whether the solver prints its own log.
+    warm_start
+        Whether to hand the solver the greedy plan as a first solution.
     """
 
     name: SolverName = SolverName.HIGHS
@@ -95,6 +97,7 @@ class SolverSettings:
     gap: float = 1e-6
     threads: int = 1
     log: bool = False
+    warm_start: bool = True
 
 
 @dataclass(frozen=True)
@@ -240,8 +243,12 @@ def _solver(section: dict[str, Any], file: str, issues: list[Issue]) -> SolverSe
     if not isinstance(log, bool):
         issues.append(Issue(where("log"), "must be true or false", log))
         log = default.log
+    warm_start = section.get("warm_start", default.warm_start)
+    if not isinstance(warm_start, bool):
+        issues.append(Issue(where("warm_start"), "must be true or false", warm_start))
+        warm_start = default.warm_start
     limit = float(time_limit) if time_limit is not None else None
-    return SolverSettings(SolverName(name), limit, float(gap), threads, log)
+    return SolverSettings(SolverName(name), limit, float(gap), threads, log, warm_start)
 
 
 def _positive_number(value: object) -> bool:

@@ -20,11 +20,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pulp
 
 from seqopt.data import Problem
 from seqopt.evaluate import Evaluation, evaluate
+from seqopt.heuristic import greedy_plan
 from seqopt.milp import Formulation, build
 from seqopt.plan import Assignment, LeverUse, Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverName, SolverSettings
@@ -76,6 +79,8 @@ class SolveResult:
     variables: int
     constraints: int
     notes: tuple[str, ...] = field(default=())
+    warm_start_value: float | None = None
+    """Value of the greedy plan handed to the solver as a starting point, if any."""
 
     @property
     def plan(self) -> Plan | None:
@@ -98,8 +103,9 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
     """
     started = time.perf_counter()
     formulation = build(problem, objective)
+    start_values, start_value = _warm_start(problem, objective, formulation, solver)
     built = time.perf_counter()
-    outcome = _run(formulation, objective, solver)
+    outcome = _run(formulation, objective, solver, start_values)
     solved = time.perf_counter()
     evaluation = None
     if outcome.status.has_plan:
@@ -119,7 +125,27 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
         variables=formulation.lp.numVariables(),
         constraints=formulation.lp.numConstraints(),
         notes=tuple(formulation.notes),
+        warm_start_value=start_value,
     )
+
+
+def _warm_start(
+    problem: Problem, objective: ObjectiveSettings, formulation: Formulation, solver: SolverSettings
+) -> tuple[dict[str, float], float | None]:
+    """Values for every binary from the greedy plan, when it is feasible and fits the model."""
+    if not solver.warm_start:
+        return {}, None
+    plan = greedy_plan(problem, objective)
+    evaluation = evaluate(problem, plan, objective)
+    chosen = {(a.measure, a.scope, a.start) for a in plan.assignments}
+    used = {(u.lever, u.period) for u in plan.lever_uses}
+    if not evaluation.feasible or not chosen <= formulation.starts.keys():
+        return {}, None
+    if not used <= formulation.uses.keys():
+        return {}, None
+    values = {var.name: float(key in chosen) for key, var in formulation.starts.items()}
+    values.update({var.name: float(key in used) for key, var in formulation.uses.items()})
+    return values, evaluation.objective
 
 
 def read_plan(formulation: Formulation) -> Plan:
@@ -161,11 +187,14 @@ class _Outcome:
 
 
 def _run(
-    formulation: Formulation, objective: ObjectiveSettings, solver: SolverSettings
+    formulation: Formulation,
+    objective: ObjectiveSettings,
+    solver: SolverSettings,
+    start: dict[str, float],
 ) -> _Outcome:
     if solver.name is SolverName.CBC:
-        return _run_cbc(formulation, objective, solver)
-    return _run_highs(formulation, objective, solver)
+        return _run_cbc(formulation, objective, solver, start)
+    return _run_highs(formulation, objective, solver, start)
 
 
 def _relative_gap(value: float, bound: float) -> float:
@@ -217,13 +246,34 @@ def classify(stop: Stop, has_solution: bool, value: float | None, bound: float |
     return Status.FEASIBLE
 
 
+class _HiGHSFromStart(pulp.HiGHS):  # type: ignore[misc]
+    """PuLP's HiGHS interface, handing HiGHS a starting solution before it runs."""
+
+    def __init__(self, start: dict[str, float], **options: Any) -> None:
+        super().__init__(**options)
+        self.start = start
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:
+        if self.start:
+            known = [(v.index, self.start[v.name]) for v in lp.variables() if v.name in self.start]
+            index = np.array([i for i, _ in known], dtype=np.int32)
+            value = np.array([x for _, x in known], dtype=np.float64)
+            # A partial solution: HiGHS completes the continuous variables itself.
+            lp.solverModel.setSolution(len(known), index, value)
+        lp.solverModel.run()
+
+
 def _run_highs(
-    formulation: Formulation, objective: ObjectiveSettings, settings: SolverSettings
+    formulation: Formulation,
+    objective: ObjectiveSettings,
+    settings: SolverSettings,
+    start: dict[str, float],
 ) -> _Outcome:
     import highspy
 
     _silence_highs_banner()
-    solver = pulp.HiGHS(
+    solver = _HiGHSFromStart(
+        start,
         msg=settings.log,
         timeLimit=settings.time_limit,
         gapRel=settings.gap,
@@ -309,8 +359,14 @@ _CBC_LINE = re.compile(r"^(Objective value|Lower bound|Gap):\s*(\S+)", re.MULTIL
 
 
 def _run_cbc(
-    formulation: Formulation, objective: ObjectiveSettings, settings: SolverSettings
+    formulation: Formulation,
+    objective: ObjectiveSettings,
+    settings: SolverSettings,
+    start: dict[str, float],
 ) -> _Outcome:
+    for var in formulation.lp.variables():
+        if var.name in start:
+            var.setInitialValue(start[var.name])
     with tempfile.TemporaryDirectory(prefix="seqopt-cbc-") as folder:
         log = Path(folder) / "cbc.log"
         with warnings.catch_warnings():
@@ -322,6 +378,7 @@ def _run_cbc(
                 gapRel=settings.gap,
                 threads=settings.threads,
                 logPath=str(log),
+                warmStart=bool(start),
                 options=["randomSeed 1", "randomCbcSeed 1"],
             )
             formulation.lp.solve(solver)
