@@ -288,18 +288,33 @@ def test_makespan_of_two_forced_measures_sharing_capacity() -> None:
     assert result.plan is not None and {a.measure for a in result.plan.assignments} == {"a", "b"}
 
 
-def test_ties_are_broken_towards_input_order_and_earlier_starts() -> None:
-    # Two identical measures and room for one (capacity only in T0): the first listed wins,
+def test_equally_priced_levers_tie_towards_the_one_listed_first() -> None:
+    # Either lever lifts support enough and costs the same: the first listed is used,
     # whichever solver runs.
     p = problem(
         4,
-        measure("first", scope(use={"cap": 1}, latest=1)),
-        measure("second", scope(use={"cap": 1}, latest=1)),
-        resources=[renewable("cap", 1, t1=0, t2=0, t3=0)],
+        measure("a", scope(benefit=10, gates={"pub": 55}, use={"cap": 1})),
+        levers=[lever("first", 1, use={"cap": 1}), lever("second", 1, use={"cap": 1})],
+        resources=[renewable("cap", 2, price=1)],
+        series=[series("pub", 50, 50, 50, 50)],
+        effects=[lever_effect("second", "pub", 5), lever_effect("first", "pub", 5)],
     )
-    assert starts(best(p)) == {"first": ("s", 0)}
-    cbc = solve(p, VALUE, SolverSettings(name=SolverName.CBC, gap=0.0))
-    assert cbc.plan is not None and starts(cbc.plan) == {"first": ("s", 0)}
+    for solver in (EXACT, SolverSettings(name=SolverName.CBC, gap=0.0)):
+        result = solve(p, VALUE, solver)
+        assert result.plan is not None
+        assert result.plan.lever_uses == (LeverUse("first", 0),)
+
+
+def test_a_gratuitous_lever_use_is_dropped() -> None:
+    # A free lever changes nothing: the plan does not use it.
+    p = problem(
+        4,
+        measure("a", scope(benefit=1, gates={"pub": 40})),
+        levers=[lever("free", 2)],
+        series=[series("pub", 50, 50, 50, 50)],
+        effects=[lever_effect("free", "pub", 5)],
+    )
+    assert best(p).lever_uses == ()
 
 
 def test_a_forced_measure_that_support_never_allows_is_infeasible_with_a_note() -> None:

@@ -29,9 +29,6 @@ from seqopt.data import (
 )
 from seqopt.settings import ObjectiveKind, ObjectiveSettings
 
-TIE_SHARE = 1e-6
-"""Most the tie-breaking term may move a value objective, as a share of its scale."""
-
 EPS = 1e-9
 
 StartKey = tuple[str, str, int]
@@ -454,10 +451,7 @@ class _Builder:
             primary = pulp.LpAffineExpression(self._value_terms())
         else:
             primary = pulp.LpAffineExpression([(self._makespan_variable(), 1.0)])
-        full = primary
-        if self.objective.tie_break:
-            full = primary + self._tie_break(primary)
-        self.lp.setObjective(full)
+        self.lp.setObjective(primary)
         return primary
 
     def _value_terms(self) -> list[Term]:
@@ -503,34 +497,3 @@ class _Builder:
                 f"makespan_{mi}_{_safe(measure_id)}",
             )
         return makespan
-
-    def _tie_break(self, primary: pulp.LpAffineExpression) -> pulp.LpAffineExpression:
-        """Prefer, among equally good plans, fewer actions, then earlier ones, then input order.
-
-        Weights lie in [1, 2); ``eps`` keeps their total below ``TIE_SHARE`` of the
-        objective's scale (below one period for the makespan), so the preference
-        never trades away objective value.
-        """
-        actions = sum(1 for m in self.problem.measures if m.force is not Force.OUT) + sum(
-            lever.max_uses for lever in self.problem.levers
-        )
-        if actions == 0:
-            return pulp.LpAffineExpression([])
-        if self.objective.kind is ObjectiveKind.VALUE:
-            scale = max([1.0, *(abs(c) for c in primary.values())])
-            eps = TIE_SHARE * scale / (2 * actions)
-            sign = -1.0
-        else:
-            eps = 0.5 / (2 * actions)
-            sign = 1.0
-        order = {(m.id, s.id): i for i, (m, s) in enumerate(self.problem.all_scopes())}
-        lever_order = {lever.id: i for i, lever in enumerate(self.problem.levers)}
-        span = self.horizon + 1
-        terms: list[Term] = []
-        for (measure_id, scope_id, t), var in self.starts.items():
-            rank = (order[(measure_id, scope_id)] + 1) / (len(order) + 1)
-            terms.append((var, sign * eps * (1 + (t + rank) / span)))
-        for (lever_id, t), var in self.uses.items():
-            rank = (lever_order[lever_id] + 1) / (len(lever_order) + 1)
-            terms.append((var, sign * eps * (1 + (t + rank) / span)))
-        return pulp.LpAffineExpression(terms)

@@ -30,7 +30,8 @@ from seqopt.evaluate import Evaluation, evaluate
 from seqopt.heuristic import greedy_plan
 from seqopt.milp import Formulation, build
 from seqopt.plan import Assignment, LeverUse, Plan
-from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverName, SolverSettings
+from seqopt.settings import ObjectiveSettings, SolverName, SolverSettings
+from seqopt.ties import break_ties
 
 PROVEN_GAP = 1e-6
 """A relative gap at or below this counts as proven optimal."""
@@ -103,15 +104,27 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
     """
     started = time.perf_counter()
     formulation = build(problem, objective)
-    start_values, start_value = _warm_start(problem, objective, formulation, solver)
+    start_values, greedy = _warm_start(problem, objective, formulation, solver)
     built = time.perf_counter()
-    outcome = _run(formulation, objective, solver, start_values)
-    solved = time.perf_counter()
+    outcome = _run(formulation, solver, start_values)
     evaluation = None
+    notes = list(formulation.notes)
     if outcome.status.has_plan:
         plan = read_plan(formulation)
         evaluation = evaluate(problem, plan, objective)
         _verify(evaluation, outcome.objective)
+        if objective.tie_break:
+            evaluation, outcome = _break_ties(problem, objective, evaluation, outcome)
+    elif greedy is not None and outcome.status in (Status.NO_SOLUTION, Status.INFEASIBLE):
+        # The greedy plan breaks no rule, so the model is feasible whatever the solver says
+        # (CBC calls a model infeasible when a time limit cuts its preprocessing short).
+        notes.append(
+            f"The solver stopped without a plan of its own ({outcome.words}); the plan shown is "
+            "the greedy starting plan, which breaks no rule but is not proven optimal."
+        )
+        evaluation = greedy
+        outcome = _Outcome(Status.FEASIBLE, greedy.objective, None, None, outcome.words)
+    solved = time.perf_counter()
     return SolveResult(
         status=outcome.status,
         evaluation=evaluation,
@@ -124,28 +137,42 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
         solve_seconds=solved - built,
         variables=formulation.lp.numVariables(),
         constraints=formulation.lp.numConstraints(),
-        notes=tuple(formulation.notes),
-        warm_start_value=start_value,
+        notes=tuple(notes),
+        warm_start_value=greedy.objective if greedy is not None else None,
     )
 
 
 def _warm_start(
     problem: Problem, objective: ObjectiveSettings, formulation: Formulation, solver: SolverSettings
-) -> tuple[dict[str, float], float | None]:
+) -> tuple[dict[str, float], Evaluation | None]:
     """Values for every binary from the greedy plan, when it is feasible and fits the model."""
     if not solver.warm_start:
         return {}, None
-    plan = greedy_plan(problem, objective)
-    evaluation = evaluate(problem, plan, objective)
-    chosen = {(a.measure, a.scope, a.start) for a in plan.assignments}
-    used = {(u.lever, u.period) for u in plan.lever_uses}
-    if not evaluation.feasible or not chosen <= formulation.starts.keys():
+    evaluation = evaluate(problem, greedy_plan(problem, objective), objective)
+    chosen = {(a.measure, a.scope, a.start) for a in evaluation.plan.assignments}
+    used = {(u.lever, u.period) for u in evaluation.plan.lever_uses}
+    if not evaluation.feasible:
         return {}, None
-    if not used <= formulation.uses.keys():
+    if not chosen <= formulation.starts.keys() or not used <= formulation.uses.keys():
         return {}, None
     values = {var.name: float(key in chosen) for key, var in formulation.starts.items()}
     values.update({var.name: float(key in used) for key, var in formulation.uses.items()})
-    return values, evaluation.objective
+    return values, evaluation
+
+
+def _break_ties(
+    problem: Problem, objective: ObjectiveSettings, evaluation: Evaluation, outcome: _Outcome
+) -> tuple[Evaluation, _Outcome]:
+    """Apply the tie-breaking moves; a move may also improve an unproven plan's value."""
+    plan = break_ties(problem, objective, evaluation.plan)
+    if plan == evaluation.plan:
+        return evaluation, outcome
+    moved = evaluate(problem, plan, objective)
+    gap = outcome.gap if outcome.bound is None else _relative_gap(moved.objective, outcome.bound)
+    status = outcome.status
+    if gap is not None and gap <= PROVEN_GAP:
+        status = Status.OPTIMAL  # the better plan meets the proven bound: that is a proof
+    return moved, _Outcome(status, moved.objective, outcome.bound, gap, outcome.words)
 
 
 def read_plan(formulation: Formulation) -> Plan:
@@ -188,13 +215,13 @@ class _Outcome:
 
 def _run(
     formulation: Formulation,
-    objective: ObjectiveSettings,
     solver: SolverSettings,
     start: dict[str, float],
+    absolute_gap: float | None = None,
 ) -> _Outcome:
     if solver.name is SolverName.CBC:
-        return _run_cbc(formulation, objective, solver, start)
-    return _run_highs(formulation, objective, solver, start)
+        return _run_cbc(formulation, solver, start, absolute_gap)
+    return _run_highs(formulation, solver, start, absolute_gap)
 
 
 def _relative_gap(value: float, bound: float) -> float:
@@ -203,17 +230,6 @@ def _relative_gap(value: float, bound: float) -> float:
 
 def _primary(formulation: Formulation) -> float:
     return float(pulp.value(formulation.primary) or 0.0)
-
-
-def _bound_of_primary(formulation: Formulation, raw_bound: float, raw_objective: float) -> float:
-    """Translate the solver's bound on the full objective into one on the primary objective.
-
-    The tie-breaking term is tiny and its value is known at the incumbent, so
-    the bound moves by the same amount (a bound proven on primary + tie-break
-    is within that amount of one on the primary alone).
-    """
-    tie = raw_objective - _primary(formulation)
-    return raw_bound - tie
 
 
 class Stop(StrEnum):
@@ -265,9 +281,9 @@ class _HiGHSFromStart(pulp.HiGHS):  # type: ignore[misc]
 
 def _run_highs(
     formulation: Formulation,
-    objective: ObjectiveSettings,
     settings: SolverSettings,
     start: dict[str, float],
+    absolute_gap: float | None,
 ) -> _Outcome:
     import highspy
 
@@ -277,6 +293,7 @@ def _run_highs(
         msg=settings.log,
         timeLimit=settings.time_limit,
         gapRel=settings.gap,
+        gapAbs=absolute_gap,
         threads=settings.threads,
         random_seed=0,
     )
@@ -310,9 +327,8 @@ def _run_highs(
             bound = value
         else:
             # PuLP hands HiGHS a minimisation; a maximum comes back negated.
-            sign = -1.0 if objective.kind is ObjectiveKind.VALUE else 1.0
-            raw_objective = sign * float(info.objective_function_value)
-            bound = _bound_of_primary(formulation, sign * float(info.mip_dual_bound), raw_objective)
+            sign = -1.0 if formulation.lp.sense == pulp.LpMaximize else 1.0
+            bound = sign * float(info.mip_dual_bound)
     status = classify(stop, has_solution, value, bound)
     gap = _relative_gap(value, bound) if value is not None and bound is not None else None
     return _Outcome(status, value, bound, gap, words)
@@ -360,9 +376,9 @@ _CBC_LINE = re.compile(r"^(Objective value|Lower bound|Gap):\s*(\S+)", re.MULTIL
 
 def _run_cbc(
     formulation: Formulation,
-    objective: ObjectiveSettings,
     settings: SolverSettings,
     start: dict[str, float],
+    absolute_gap: float | None,
 ) -> _Outcome:
     for var in formulation.lp.variables():
         if var.name in start:
@@ -376,6 +392,7 @@ def _run_cbc(
                 msg=settings.log,
                 timeLimit=settings.time_limit,
                 gapRel=settings.gap,
+                gapAbs=absolute_gap,
                 threads=settings.threads,
                 logPath=str(log),
                 warmStart=bool(start),
@@ -387,7 +404,10 @@ def _run_cbc(
     result = re.search(r"^Result - (.*)$", text, re.MULTILINE)
     words = result.group(1).strip() if result else pulp.LpStatus.get(status, str(status))
     lowered = words.lower()
-    if status == pulp.LpStatusInfeasible or "infeasible" in lowered:
+    cut_short = "pre-processing says infeasible" in text.lower() and _used_limit(text, settings)
+    if cut_short:
+        stop = Stop.LIMIT  # the time limit struck during preprocessing: nothing is proven
+    elif status == pulp.LpStatusInfeasible or "infeasible" in lowered:
         stop = Stop.INFEASIBLE
     elif status == pulp.LpStatusUnbounded:
         stop = Stop.UNBOUNDED
@@ -404,13 +424,18 @@ def _run_cbc(
         found = dict(_CBC_LINE.findall(text))
         if "Lower bound" in found:
             # CBC minimises; for a maximum its log shows the negated problem.
-            sign = -1.0 if objective.kind is ObjectiveKind.VALUE else 1.0
-            raw_objective = float(pulp.value(formulation.lp.objective) or 0.0)
-            bound = _bound_of_primary(
-                formulation, sign * float(found["Lower bound"]), raw_objective
-            )
+            sign = -1.0 if formulation.lp.sense == pulp.LpMaximize else 1.0
+            bound = sign * float(found["Lower bound"])
         elif stop is Stop.FINISHED and "gap" not in lowered:
             bound = value  # "Optimal solution found": CBC closed the gap completely
     status_ = classify(stop, has_solution, value, bound)
     gap = _relative_gap(value, bound) if value is not None and bound is not None else None
     return _Outcome(status_, value, bound, gap, words)
+
+
+def _used_limit(log: str, settings: SolverSettings) -> bool:
+    """Whether CBC's log shows it ran for (nearly) all of its time limit."""
+    match = re.search(r"Wallclock seconds\):\s*([0-9.]+)", log)
+    if settings.time_limit is None or match is None:
+        return False
+    return float(match.group(1)) >= 0.9 * settings.time_limit
