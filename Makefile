@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 .PHONY: run test setup setup-dev lint typecheck pytest bench clean
 
 run: $(VENV)/.runtime
-	$(BIN)/seqopt solve models/japan_rok.toml
+	$(BIN)/seqopt solve models/japan_rok.toml --report
 
 test: $(VENV)/.dev lint typecheck pytest
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ from seqopt.atomic import atomic_files
 from seqopt.data import Problem, ResourceKind
 from seqopt.evaluate import Evaluation
 from seqopt.io.plan_file import PLAN_SHEET
+from seqopt.report.tables import Table, inputs_table, plan_tables
+from seqopt.report.words import steps
 from seqopt.settings import ModelFile, ObjectiveKind
 from seqopt.solve import SolveResult, Status
 
@@ -56,6 +57,7 @@ def plan_document(problem: Problem, model: ModelFile, result: SolveResult) -> di
         "schema": SCHEMA,
         "seqopt_version": __version__,
         "model": model.name,
+        "description": model.description,
         "input": {"path": model.input.as_posix(), "sha256": fingerprint(model.input)},
         "objective": {
             "kind": model.objective.kind.value,
@@ -129,12 +131,17 @@ def _plan_part(problem: Problem, evaluation: Evaluation) -> dict[str, Any]:
             for use in evaluation.plan.lever_uses
         ],
         "left_out": [
-            {"measure": m.id, "measure_name": m.name, "force": m.force.value}
+            {"measure": m.id, "measure_name": m.name, "force": m.force.value, "source": m.source}
             for m in problem.measures
             if m.id not in done
         ],
         "support": {
-            s.id: {"name": s.name, "values": list(evaluation.support[s.id])} for s in problem.series
+            s.id: {
+                "name": s.name,
+                "values": list(evaluation.support[s.id]),
+                "gates": _series_gates(problem, evaluation, s.id),
+            }
+            for s in problem.series
         },
         "resources": {
             r.id: {
@@ -152,6 +159,24 @@ def _plan_part(problem: Problem, evaluation: Evaluation) -> dict[str, Any]:
         },
         "violations": [v.message for v in evaluation.violations],
     }
+
+
+def _series_gates(problem: Problem, evaluation: Evaluation, series: str) -> list[dict[str, Any]]:
+    """Every threshold on ``series``, of every measure and scope, chosen or not."""
+    chosen = {(s.measure, s.scope) for s in evaluation.scheduled}
+    return [
+        {
+            "measure": measure.id,
+            "measure_name": measure.name,
+            "scope": scope.id,
+            "scope_name": scope.name,
+            "threshold": gate.threshold.base,
+            "chosen": (measure.id, scope.id) in chosen,
+        }
+        for measure, scope in problem.all_scopes()
+        for gate in scope.gates
+        if gate.series == series
+    ]
 
 
 def write_outputs(folder: Path, document: dict[str, Any]) -> list[Path]:
@@ -193,102 +218,41 @@ def headline(document: dict[str, Any]) -> str:
     return text
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    def cell(value: object) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
+def _markdown_text(text: str) -> str:
+    """Escape what Markdown would read as markup or raw HTML in untrusted text (names, sources)."""
+    for character in "\\`*[]<>|":
+        text = text.replace(character, "\\" + character)
+    return text.replace("\n", " ")
 
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+
+def _markdown_table(table: Table) -> list[str]:
+    if not table.rows:
+        return [table.empty]
+    lines = ["| " + " | ".join(table.headers) + " |"]
+    lines.append("|" + "".join("---:|" if c.numeric else "---|" for c in table.columns))
+    lines += [
+        "| " + " | ".join(_markdown_text(cell) for cell in row) + " |" for row in table.text_rows()
+    ]
     return lines
 
 
 def summary_markdown(document: dict[str, Any]) -> str:
-    """Render the Markdown summary of a solve."""
-    lines = [f"# {document['model']}: sequencing plan", "", headline(document), ""]
-    lines += [f"- {note}" for note in document.get("notes", [])]
-    if "schedule" in document:
-        lines += ["## What is done when", ""]
-        lines += _table(
-            ["Measure", "Scope", "Negotiation starts", "Signed", "In force from", "Value", "Cost"],
-            [
-                (
-                    s["measure_name"],
-                    s["scope_name"],
-                    s["start"],
-                    s["signing"],
-                    s["in_force"] or "after the horizon",
-                    _number(s["benefit"]),
-                    _number(s["cost"]),
-                )
-                for s in document["schedule"]
-            ],
-        )
-        lines += ["", "## Framing levers", ""]
-        if document["lever_uses"]:
-            used: dict[str, list[str]] = {}
-            for use in document["lever_uses"]:
-                used.setdefault(use["lever_name"], []).append(use["period"])
-            lines += _table(["Lever", "Used in"], [(k, ", ".join(v)) for k, v in used.items()])
-        else:
-            lines.append("None used.")
-        lines += ["", "## Left out", ""]
-        if document["left_out"]:
-            lines += [f"- {m['measure_name']}" for m in document["left_out"]]
-        else:
-            lines.append("Nothing: every measure is in the plan.")
-        lines += ["", "## Support at signing", ""]
-        gate_rows = [
-            (
-                s["measure_name"],
-                document["support"][g["series"]]["name"],
-                s["signing"],
-                f"{g['support_at_signing']:.1f}",
-                f"{g['threshold']:g}",
-            )
-            for s in document["schedule"]
-            for g in s["gates"]
+    """Render the Markdown summary: the headline, the steps and the report's tables."""
+    lines = [f"# {_markdown_text(document['model'])}: sequencing plan", "", headline(document), ""]
+    if document.get("notes"):
+        lines += [f"- {_markdown_text(note)}" for note in document["notes"]] + [""]
+    plan_steps = steps(document)
+    if plan_steps:
+        lines += ["## Step by step", ""]
+        lines += [
+            f"- **{_markdown_text(step.period)}**: "
+            + "; ".join(_markdown_text(event) for event in step.events)
+            for step in plan_steps
         ]
-        if gate_rows:
-            lines += _table(["Measure", "Series", "Signed", "Support", "Threshold"], gate_rows)
-        else:
-            lines.append("No signing is gated by support.")
-        lines += ["", "## Resources", ""]
-        lines += _resource_lines(document)
-    lines += [
-        "",
-        "## Inputs",
-        "",
-        f"- Input: `{document['input']['path']}` (SHA-256 `{document['input']['sha256'][:16]}…`)",
-        f"- Objective: {document['objective']['kind']}, discount rate "
-        f"{document['objective']['discount_rate']:g} per period, terminal "
-        f"{document['objective']['terminal']}",
-        f"- Solver: {document['solver']['name']} ({document['solver']['solver_status']})",
-        f"- seqopt {document['seqopt_version']}",
-        "",
-    ]
+        lines.append("")
+    for table in [*plan_tables(document), inputs_table(document)]:
+        lines += [f"## {table.title}", "", *_markdown_table(table), ""]
     return "\n".join(lines)
-
-
-def _resource_lines(document: dict[str, Any]) -> list[str]:
-    periods = document["periods"]
-    rows = []
-    for resource in document["resources"].values():
-        use = resource["use"]
-        if resource["kind"] == ResourceKind.NONRENEWABLE.value:
-            rows.append((resource["name"], "total", f"{sum(use):g} of {resource['capacity']:g}"))
-            continue
-        peak = max(
-            range(len(use)),
-            key=lambda t: (use[t] / resource["capacity"][t]) if resource["capacity"][t] else use[t],
-        )
-        rows.append(
-            (
-                resource["name"],
-                "per period",
-                f"peak {use[peak]:g} of {resource['capacity'][peak]:g} in {periods[peak]}",
-            )
-        )
-    return _table(["Resource", "Kind", "Use"], rows)
 
 
 def plan_workbook(document: dict[str, Any]) -> Workbook:
@@ -361,8 +325,11 @@ def plan_workbook(document: dict[str, Any]) -> Workbook:
         )
         _rows(
             workbook.create_sheet("left_out"),
-            ["measure", "name", "force"],
-            [[m["measure"], m["measure_name"], m["force"]] for m in document["left_out"]],
+            ["measure", "name", "force", "source"],
+            [
+                [m["measure"], m["measure_name"], m["force"], m.get("source", "")]
+                for m in document["left_out"]
+            ],
         )
     summary = [
         ["model", document["model"]],
@@ -376,7 +343,24 @@ def plan_workbook(document: dict[str, Any]) -> Workbook:
         ["seqopt version", document["seqopt_version"]],
     ]
     _rows(workbook.create_sheet("summary"), ["item", "value"], summary)
+    shared = [t for t in plan_tables(document) if t.key in ("measures", "signings")]
+    for table in [*shared, inputs_table(document)]:
+        _table_sheet(workbook.create_sheet(table.key), table)
     return workbook
+
+
+EXCEL_FORMATS = {",.2f": "#,##0.00", ".1f": "0.0", ".0%": "0%"}
+"""Excel number formats for the report tables' number formats (others: General)."""
+
+
+def _table_sheet(sheet: Any, table: Table) -> None:
+    """A report table as a sheet: raw values, with the table's number formats."""
+    _rows(sheet, table.headers, [list(row) for row in table.rows])
+    for index, column in enumerate(table.columns, start=1):
+        number_format = EXCEL_FORMATS.get(column.number)
+        if number_format is not None:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = number_format
 
 
 def _rows(sheet: Any, headers: list[str], rows: list[list[Any]]) -> None:

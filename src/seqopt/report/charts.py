@@ -1,0 +1,38 @@
+"""Every chart of a report: the roadmap, support against thresholds, and resource use.
+
+Each chart module has ``plot_*`` functions that draw one panel on a given
+matplotlib ``Axes`` and a ``*_figure`` function that lays out the whole
+figure; all are pure functions of the plan document. :func:`charts` renders
+the ones that apply, as SVG and PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from seqopt.report.resources import resources_figure
+from seqopt.report.roadmap import roadmap_figure
+from seqopt.report.style import Rendered, render
+from seqopt.report.support import support_figure
+
+CHARTS: dict[str, Callable[[dict[str, Any]], Figure | None]] = {
+    "roadmap": roadmap_figure,
+    "support": support_figure,
+    "resources": resources_figure,
+}
+"""Every chart of a report, by file name stem, in reading order."""
+
+
+def charts(document: dict[str, Any]) -> dict[str, Rendered]:
+    """Render every chart that applies to the document (none when it has no plan)."""
+    if "schedule" not in document:
+        return {}
+    rendered = {}
+    for name, make in CHARTS.items():
+        figure = make(document)
+        if figure is not None:
+            rendered[name] = render(figure)
+    return rendered

@@ -1,0 +1,60 @@
+"""Write a report beside its plan: ``report.html`` and every chart as SVG and PNG.
+
+Everything is rendered in memory first, then written with
+:func:`seqopt.atomic.atomic_files`, so a failure leaves the previous report intact.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from seqopt.atomic import atomic_files
+from seqopt.report.charts import CHARTS, charts
+from seqopt.report.document import plan_path, read_plan
+from seqopt.report.html import report_html
+
+REPORT_FILE = "report.html"
+CHART_FORMATS = ("svg", "png")
+
+
+def write_report(folder: Path, document: dict[str, Any]) -> list[Path]:
+    """Write ``report.html`` and the charts of ``document`` into ``folder``.
+
+    Returns
+    -------
+    list of Path
+        The files written, the page first.
+    """
+    rendered = charts(document)
+    page = report_html(document, rendered)
+    targets = [folder / REPORT_FILE]
+    contents: list[str | bytes] = [page]
+    for name, chart in rendered.items():
+        targets += [folder / f"{name}.svg", folder / f"{name}.png"]
+        contents += [chart.svg, chart.png]
+    with atomic_files(targets) as temporaries:
+        for temporary, content in zip(temporaries, contents, strict=True):
+            if isinstance(content, str):
+                temporary.write_text(content, encoding="utf-8")
+            else:
+                temporary.write_bytes(content)
+    # A chart that no longer applies (say, the plan is now infeasible) must not
+    # linger beside a report that does not show it.
+    for name in CHARTS:
+        if name not in rendered:
+            for extension in CHART_FORMATS:
+                (folder / f"{name}.{extension}").unlink(missing_ok=True)
+    return targets
+
+
+def report_result(result: Path) -> list[Path]:
+    """Read the ``plan.json`` in a result folder and write its report there (nothing is solved).
+
+    Raises
+    ------
+    InputError
+        When the folder has no ``plan.json`` or it is not a seqopt plan.
+    """
+    document = read_plan(result)
+    return write_report(plan_path(result).parent, document)
