@@ -34,11 +34,14 @@ from seqopt.evaluate import Evaluation, evaluate
 from seqopt.generate import synthetic_model_file, synthetic_problem
 from seqopt.io.convert import convert as convert_input
 from seqopt.io.plan_file import read_plan_file
+from seqopt.io.psplib import model_file_text as psplib_model_file
+from seqopt.io.psplib import read_instance, to_problem
 from seqopt.io.reader import read_problem
 from seqopt.io.tables import write_csv_folder
 from seqopt.io.workbook import template_grids, write_workbook
 from seqopt.io.writer import write_problem
 from seqopt.outputs import STATUS_WORDS, headline, plan_document, write_outputs
+from seqopt.report.write import report_result, write_report
 from seqopt.settings import ModelFile, SolverName, read_model_file
 from seqopt.solve import PlanRejected, SolveResult, Status, solve
 
@@ -111,8 +114,14 @@ def solve_command(
         Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the headline.")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and its charts.")
+    ] = False,
 ) -> None:
-    """Find the best plan for a model and write plan.json, plan.xlsx and summary.md."""
+    """Find the best plan for a model and write plan.json, plan.xlsx and summary.md.
+
+    With --report, also write report.html and its charts (as seqopt report does).
+    """
     started = time.perf_counter()
     model, problem = _guarded(lambda: _load(model_path))
     model = model.with_solver(name=solver, time_limit=time_limit, gap=gap)
@@ -125,6 +134,8 @@ def solve_command(
     document = plan_document(problem, model, result)
     folder = output if output is not None else model.output
     written = write_outputs(folder, document)
+    if report:
+        written += write_report(folder, document)
     if not quiet and result.evaluation is not None:
         out.print(_plan_table(problem, result.evaluation))
     out.print(escape(headline(document).replace("**", "")))
@@ -291,6 +302,47 @@ def generate_command(
 
     model_path = _guarded(write)
     out.print(f"Wrote {model_path} and its input; solve it with: seqopt solve {model_path}")
+
+
+@app.command("import-psplib")
+def import_psplib_command(
+    instance: Annotated[Path, typer.Argument(help="A PSPLIB .sm or .mm file.")],
+    target: Annotated[Path, typer.Argument(help="Folder to create: input plus model.toml.")],
+    xlsx: Annotated[bool, typer.Option(help="Write a workbook instead of a CSV folder.")] = False,
+) -> None:
+    """Convert a PSPLIB instance into a seqopt input and a makespan model file."""
+
+    def write() -> Path:
+        if target.exists():
+            rule = "already exists: choose a new folder for the imported model"
+            raise InputError([Issue(Location(str(target)), rule)])
+        problem = to_problem(read_instance(instance))
+        input_name = "input.xlsx" if xlsx else "input"
+        with atomic_folder(target) as folder:
+            write_problem(problem, folder / input_name)
+            (folder / "model.toml").write_text(
+                psplib_model_file(problem.name, input_name), encoding="utf-8"
+            )
+        return target / "model.toml"
+
+    model_path = _guarded(write)
+    out.print(f"Wrote {model_path} and its input; solve it with: seqopt solve {model_path}")
+
+
+@app.command("report")
+def report_command(
+    result_dir: Annotated[
+        Path,
+        typer.Argument(metavar="RESULT_DIR", help="Folder seqopt solve wrote (has plan.json)."),
+    ],
+) -> None:
+    """Write report.html (self-contained, with charts) and the charts as SVG and PNG.
+
+    The report is drawn from RESULT_DIR/plan.json alone: nothing is solved again.
+    """
+    page, *charts = _guarded(lambda: report_result(result_dir))
+    beside = f" and {len(charts)} chart files (SVG, PNG) beside it" if charts else ""
+    out.print(f"Wrote {escape(str(page))}{beside}.")
 
 
 @app.command("version")

@@ -10,8 +10,9 @@ starting point, never a claim of optimality.
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from seqopt.data import (
@@ -50,17 +51,120 @@ class _State:
             strength *= retained
 
 
+SAMPLES = 8
+"""Randomised passes (seeded, so results repeat) on top of the fixed priority rules."""
+
+
 def greedy_plan(problem: Problem, objective: ObjectiveSettings) -> Plan:
-    """Return a plan that breaks no rule (possibly empty; never better than optimal)."""
-    planner = _Greedy(problem, objective)
-    plan = planner.run()
-    return _repair(problem, objective, plan)
+    """Return the best plan of several greedy passes that breaks no rule.
+
+    Each pass is a serial schedule generation under one priority rule; the
+    rules are fixed (value density for the value objective; latest finish,
+    most successors and input order for the makespan) plus a few seeded random
+    perturbations of the first. The plan may be empty when nothing fits.
+    """
+    maximise = objective.kind is ObjectiveKind.VALUE
+    best: tuple[float, Plan] | None = None
+    for rule in _rules(problem, objective):
+        plan = _repair(problem, objective, _Greedy(problem, objective, rule).run())
+        if not maximise:
+            plan = justify(problem, objective, plan)
+        result = evaluate(problem, plan, objective)
+        if not result.feasible:
+            continue
+        score = result.objective if maximise else -result.objective
+        if best is None or score > best[0] + 1e-9:
+            best = (score, plan)
+    return best[1] if best is not None else Plan()
+
+
+Priority = Callable[[Measure], float]
+
+
+def _rules(problem: Problem, objective: ObjectiveSettings) -> list[Priority]:
+    rng = random.Random(0)
+    if objective.kind is ObjectiveKind.VALUE:
+        density = _Greedy(problem, objective, lambda m: 0.0).value_density
+        noise = {
+            m.id: [rng.uniform(0.8, 1.2) for _ in range(SAMPLES // 2)] for m in problem.measures
+        }
+        rules: list[Priority] = [density]
+        rules += [_perturbed(density, noise, k, scale=True) for k in range(SAMPLES // 2)]
+        return rules
+    finish = _latest_finish(problem)
+    successors = _successor_counts(problem)
+    order = {m.id: i for i, m in enumerate(problem.measures)}
+    spread = max(1.0, 0.1 * max(finish.values(), default=1))
+    noise = {m.id: [rng.uniform(0, spread) for _ in range(SAMPLES)] for m in problem.measures}
+    rules = [
+        lambda m: -finish[m.id],
+        lambda m: successors[m.id] - 1e-3 * finish[m.id],
+        lambda m: -order[m.id],
+    ]
+    latest_first: Priority = rules[0]
+    rules += [_perturbed(latest_first, noise, k, scale=False) for k in range(SAMPLES)]
+    return rules
+
+
+def _perturbed(rule: Priority, noise: dict[str, list[float]], k: int, *, scale: bool) -> Priority:
+    """The rule with the ``k``-th draw of noise applied (multiplied or subtracted)."""
+
+    def priority(measure: Measure) -> float:
+        if scale:
+            return rule(measure) * noise[measure.id][k]
+        return rule(measure) - noise[measure.id][k]
+
+    return priority
+
+
+def _requires(problem: Problem) -> list[tuple[str, str, int]]:
+    return [
+        (d.measure, d.other, d.lag)
+        for d in problem.dependencies
+        if d.kind is DependencyKind.REQUIRES
+    ]
+
+
+def _latest_finish(problem: Problem) -> dict[str, float]:
+    """Latest finish by a backward pass over prerequisites, with each measure's shortest scope."""
+    shortest = {m.id: min((s.length for s in m.scopes), default=0) for m in problem.measures}
+    horizon = float(sum(max((s.length for s in m.scopes), default=0) for m in problem.measures))
+    finish = {m.id: horizon for m in problem.measures}
+    links = _requires(problem)
+    for _ in range(len(problem.measures)):
+        changed = False
+        for later, earlier, lag in links:
+            limit = finish[later] - shortest[later] - lag
+            if limit < finish[earlier]:
+                finish[earlier], changed = limit, True
+        if not changed:
+            break
+    return finish
+
+
+def _successor_counts(problem: Problem) -> dict[str, int]:
+    """How many measures depend on each, directly or not."""
+    dependents: dict[str, set[str]] = defaultdict(set)
+    for later, earlier, _ in _requires(problem):
+        dependents[earlier].add(later)
+    counts = {}
+    for measure in problem.measures:
+        seen: set[str] = set()
+        stack = [measure.id]
+        while stack:
+            for nxt in dependents[stack.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        counts[measure.id] = len(seen)
+    return counts
 
 
 class _Greedy:
-    def __init__(self, problem: Problem, objective: ObjectiveSettings) -> None:
+    def __init__(self, problem: Problem, objective: ObjectiveSettings, priority: Priority) -> None:
         self.problem = problem
         self.objective = objective
+        self.priority = priority
         self.horizon = problem.horizon
         self.weights = [objective.discount(t) for t in range(self.horizon)]
         self.terminal = objective.terminal_weight(self.horizon)
@@ -75,6 +179,18 @@ class _Greedy:
             spent={r.id: 0.0 for r in problem.resources},
         )
         self.makespan = objective.kind is ObjectiveKind.MAKESPAN
+        # Budget kept back for forced measures not placed yet: their cheapest scope.
+        self.reserve: dict[str, float] = defaultdict(float)
+        self.least: dict[str, dict[str, float]] = {}
+        for measure in problem.measures:
+            if measure.force is Force.IN:
+                self.least[measure.id] = {
+                    r.id: min((s.use[r.id].base if r.id in s.use else 0.0) for s in measure.scopes)
+                    for r in problem.resources
+                    if r.kind is ResourceKind.NONRENEWABLE and measure.scopes
+                }
+                for resource_id, amount in self.least[measure.id].items():
+                    self.reserve[resource_id] += amount
 
     # -- order ---------------------------------------------------------------------
 
@@ -93,7 +209,8 @@ class _Greedy:
                     grew = True
         return wanted
 
-    def _priority(self, measure: Measure) -> float:
+    def value_density(self, measure: Measure) -> float:
+        """Best value per unit of the scarcest means, over the measure's scopes."""
         best = 0.0
         for scope in measure.scopes:
             demand = 1.0 + sum(
@@ -119,7 +236,7 @@ class _Greedy:
         decided: set[str] = set()
         pending = sorted(
             (m for m in self.problem.measures if m.id in wanted),
-            key=lambda m: (m.force is not Force.IN, -self._priority(m)),
+            key=lambda m: (m.force is not Force.IN, -self.priority(m)),
         )
         while pending:
             ready = next(
@@ -152,6 +269,8 @@ class _Greedy:
         return scope.benefit.base * (self.suffix[start + scope.length] + self.terminal)
 
     def _place(self, measure: Measure) -> None:
+        for resource_id, amount in self.least.get(measure.id, {}).items():
+            self.reserve[resource_id] -= amount  # this measure's own need is checked directly
         best: tuple[float, Scope, int, list[LeverUse]] | None = None
         for scope in measure.scopes:
             for start in range(scope.earliest_start, scope.latest_finish - scope.length + 2):
@@ -212,7 +331,8 @@ class _Greedy:
         for resource_id, amount in use.items():
             resource = self.problem.resource_by_id[resource_id]
             if resource.kind is ResourceKind.NONRENEWABLE:
-                if self.state.spent[resource_id] + amount.base > resource.capacity.base + TOLERANCE:
+                used = self.state.spent[resource_id] + amount.base + self.reserve[resource_id]
+                if used > resource.capacity.base + TOLERANCE:
                     return False
                 continue
             load = self.state.load[resource_id]
@@ -345,3 +465,76 @@ def _repair(problem: Problem, objective: ObjectiveSettings, plan: Plan) -> Plan:
         if result.feasible and better(result.objective, best.objective) == result.objective:
             plan, best = trial, result
     return plan if best.feasible else Plan()
+
+
+def justify(problem: Problem, objective: ObjectiveSettings, plan: Plan) -> Plan:
+    """Forward-backward improvement of a makespan plan, scopes kept.
+
+    Alternately shift every measure as late as it can go without delaying the
+    end (latest finish first), then as early as it can go (earliest start
+    first), while prerequisites, windows and renewable capacities hold. Each
+    round can only shorten the plan; it stops when a round gains nothing. Only
+    for problems without support gates or levers, where timing has no other effect.
+    """
+    if problem.levers or any(scope.gates for _, scope in problem.all_scopes()):
+        return plan
+    best = evaluate(problem, plan, objective)
+    if not best.feasible or not plan.assignments:
+        return plan
+    for _ in range(20):
+        late = _shift(problem, best.plan, best.makespan, backward=True)
+        early = _shift(problem, late, best.makespan, backward=False)
+        result = evaluate(problem, early, objective)
+        if not result.feasible or result.makespan >= best.makespan:
+            break
+        best = result
+    return best.plan
+
+
+def _shift(problem: Problem, plan: Plan, end: int, *, backward: bool) -> Plan:
+    """Place every measure as late (``backward``) or as early as possible, one by one."""
+    length = {a.measure: problem.scope(a.measure, a.scope).length for a in plan.assignments}
+    start = {a.measure: a.start for a in plan.assignments}
+    links = [(x, y, lag) for x, y, lag in _requires(problem) if x in start and y in start]
+    load = {
+        r.id: [0.0] * problem.horizon for r in problem.resources if r.kind is ResourceKind.RENEWABLE
+    }
+    if backward:
+        order = sorted(plan.assignments, key=lambda a: -(a.start + length[a.measure]))
+    else:
+        order = sorted(plan.assignments, key=lambda a: a.start)
+    placed: dict[str, int] = {}
+    for a in order:
+        scope = problem.scope(a.measure, a.scope)
+        d = length[a.measure]
+        if backward:
+            latest = min(scope.latest_finish - d + 1, end - d)
+            for later, earlier, lag in links:
+                if earlier == a.measure and later in placed:
+                    latest = min(latest, placed[later] - lag - d)
+            candidates = range(latest, scope.earliest_start - 1, -1)
+        else:
+            earliest = scope.earliest_start
+            for later, earlier, lag in links:
+                if later == a.measure and earlier in placed:
+                    earliest = max(earliest, placed[earlier] + length[earlier] + lag)
+            candidates = range(earliest, scope.latest_finish - d + 2)
+        for t in candidates:
+            if all(
+                load[rid][p] + use.base <= problem.resource_by_id[rid].capacity_in(p) + TOLERANCE
+                for rid, use in scope.use.items()
+                if rid in load
+                for p in range(t, t + d)
+            ):
+                placed[a.measure] = t
+                for rid, use in scope.use.items():
+                    if rid in load:
+                        for p in range(t, t + d):
+                            load[rid][p] += use.base
+                break
+        else:
+            placed[a.measure] = start[a.measure]  # no room found: keep it (evaluation will say)
+    return Plan.of(
+        [Assignment(a.measure, a.scope, placed[a.measure]) for a in plan.assignments],
+        plan.lever_uses,
+    )

@@ -27,6 +27,7 @@ from seqopt.data import (
     ResourceKind,
     Scope,
 )
+from seqopt.presolve import start_windows
 from seqopt.settings import ObjectiveKind, ObjectiveSettings
 
 EPS = 1e-9
@@ -68,9 +69,17 @@ class Formulation:
     """Facts found while building that explain an infeasible model."""
 
 
-def build(problem: Problem, objective: ObjectiveSettings) -> Formulation:
-    """Return the integer program for ``problem`` under ``objective``."""
-    return _Builder(problem, objective).build()
+def build(
+    problem: Problem, objective: ObjectiveSettings, makespan_bound: int | None = None
+) -> Formulation:
+    """Return the integer program for ``problem`` under ``objective``.
+
+    ``makespan_bound`` is the makespan of a known feasible plan; with the
+    makespan objective it lets the model drop every start that would finish later.
+    """
+    if objective.kind is not ObjectiveKind.MAKESPAN:
+        makespan_bound = None
+    return _Builder(problem, objective, makespan_bound).build()
 
 
 def _safe(text: str) -> str:
@@ -85,10 +94,16 @@ def effect_at(effect: Effect, begins: int, period: int) -> float:
 
 
 class _Builder:
-    def __init__(self, problem: Problem, objective: ObjectiveSettings) -> None:
+    def __init__(
+        self, problem: Problem, objective: ObjectiveSettings, makespan_bound: int | None
+    ) -> None:
         self.problem = problem
         self.objective = objective
         self.horizon = problem.horizon
+        self.makespan_bound = makespan_bound
+        self.windows = start_windows(problem, makespan_bound)
+        # Nothing happens after the last period a plan can use.
+        self.span = min(self.horizon, makespan_bound) if makespan_bound else self.horizon
         sense = pulp.LpMaximize if objective.kind is ObjectiveKind.VALUE else pulp.LpMinimize
         self.lp = pulp.LpProblem(_safe(problem.name) or "seqopt", sense)
         self.starts: dict[StartKey, pulp.LpVariable] = {}
@@ -111,6 +126,7 @@ class _Builder:
         self._add_lever_limits()
         self._add_dependencies()
         self._add_capacities()
+        self._add_conflict_cliques()
         self._add_budgets()
         self._add_support_gates()
         primary = self._set_objective()
@@ -132,8 +148,8 @@ class _Builder:
             if e.series == series and e.cause_scope in (None, c.scope.id)
         )
 
-    def _window_starts(self, scope: Scope) -> range:
-        return range(scope.earliest_start, scope.latest_finish - scope.length + 2)
+    def _window_starts(self, measure: Measure, scope: Scope) -> range:
+        return self.windows.starts[(measure.id, scope.id)]
 
     def _support_bounds(self) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
         """Lowest and highest support each series can reach in each period, over all plans.
@@ -166,7 +182,7 @@ class _Builder:
                     values = [
                         self._measure_coefficient(Candidate(measure, scope, t), series_id, period)
                         for scope in measure.scopes
-                        for t in self._window_starts(scope)
+                        for t in self._window_starts(measure, scope)
                     ]
                     low[series_id][period] += min([0.0, *values])
                     high[series_id][period] += max([0.0, *values])
@@ -179,7 +195,7 @@ class _Builder:
             if measure.force is Force.OUT:
                 continue
             for si, scope in enumerate(measure.scopes):
-                for t in self._window_starts(scope):
+                for t in self._window_starts(measure, scope):
                     c = Candidate(measure, scope, t)
                     if not self._reachable(c):
                         continue
@@ -288,7 +304,7 @@ class _Builder:
             c = self.candidates[k]
             entering[c.start if kind == "started" else c.in_force].append(k)
         variables: list[pulp.LpVariable] = []
-        for t in range(self.horizon):
+        for t in range(self.span):
             var = self.lp.add_variable(f"{kind}_{index}_{t}_{_safe(measure_id)}", 0, 1)
             terms: list[Term] = [(var, 1.0)]
             if t > 0:
@@ -374,6 +390,82 @@ class _Builder:
                 capacity = resource.capacity_in(t)
                 if self._most(terms) > capacity + EPS:
                     self._add(terms, "<=", capacity, f"capacity_{ri}_{t}_{_safe(resource.id)}")
+
+    def _add_conflict_cliques(self) -> None:
+        r"""No two of a clique of mutually exclusive scopes run in the same period.
+
+        Two scopes conflict when they cannot be negotiated in the same period:
+        they belong to the same measure, or one measure requires the other
+        (directly or not), or together they need more of some renewable resource
+        than any period offers. For each clique ``K`` of the conflict graph
+        (found greedily, largest first) and each period ``t``,
+
+        .. math:: \sum_{(m,s) \in K} \sum_{\tau=t-d_{ms}+1}^{t} x_{ms\tau} \le 1.
+
+        One row replaces many pairwise ones, and in the relaxation it forbids
+        the fractional overlap that capacity rows allow.
+        """
+        nodes = sorted({(k[0], k[1]) for k in self.starts})
+        if len(nodes) < 2:
+            return
+        before = self._precedence_closure()
+        lengths = {(m, s): self.problem.scope(m, s).length for m, s in nodes}
+        conflicts: dict[tuple[str, str], set[tuple[str, str]]] = {n: set() for n in nodes}
+        for i, a in enumerate(nodes):
+            for b in nodes[i + 1 :]:
+                if (
+                    a[0] == b[0]
+                    or b[0] in before[a[0]]
+                    or a[0] in before[b[0]]
+                    or self._overload(a, b)
+                ):
+                    conflicts[a].add(b)
+                    conflicts[b].add(a)
+        active: dict[tuple[str, str], dict[int, list[pulp.LpVariable]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for (measure_id, scope_id, t), var in self.starts.items():
+            for period in range(t, t + lengths[(measure_id, scope_id)]):
+                active[(measure_id, scope_id)][period].append(var)
+        for ci, clique in enumerate(_clique_cover(conflicts)):
+            if len({m for m, _ in clique}) < 2:
+                continue  # scopes of one measure: already at most one
+            for t in range(self.span):
+                terms = [(v, 1.0) for node in clique for v in active[node].get(t, [])]
+                owners = {self.owner[v.name] for v, _ in terms}
+                if len(owners) > 1:
+                    self._add(terms, "<=", 1, f"clique_{ci}_{t}")
+
+    def _precedence_closure(self) -> dict[str, set[str]]:
+        """For each measure, every measure it requires (any scope), directly or not."""
+        direct: dict[str, set[str]] = defaultdict(set)
+        for dep in self.problem.dependencies:
+            if dep.kind is DependencyKind.REQUIRES and dep.scope is None:
+                direct[dep.measure].add(dep.other)
+        closure: dict[str, set[str]] = {}
+        for measure in self.problem.measures:
+            seen: set[str] = set()
+            stack = list(direct[measure.id])
+            while stack:
+                other = stack.pop()
+                if other not in seen:
+                    seen.add(other)
+                    stack.extend(direct[other])
+            closure[measure.id] = seen
+        return closure
+
+    def _overload(self, a: tuple[str, str], b: tuple[str, str]) -> bool:
+        """Whether two scopes together need more of a renewable resource than any period has."""
+        first, second = self.problem.scope(*a), self.problem.scope(*b)
+        for resource_id, use in first.use.items():
+            other = second.use.get(resource_id)
+            resource = self.problem.resource_by_id[resource_id]
+            if other is None or resource.kind is not ResourceKind.RENEWABLE:
+                continue
+            most = max(resource.capacity_in(t) for t in range(self.horizon))
+            if use.base + other.base > most + EPS:
+                return True
+        return False
 
     def _add_budgets(self) -> None:
         r"""Nonrenewable totals: :math:`\sum u_{msr} x_{mst} + \sum w_{lr} y_{lt} \le B_r`."""
@@ -484,11 +576,35 @@ class _Builder:
         return terms
 
     def _makespan_variable(self) -> pulp.LpVariable:
-        r"""Makespan :math:`C \ge \sum_{s,t} (t + d_{ms})\, x_{mst}` for every measure."""
-        makespan = self.lp.add_variable("makespan", 0, self.horizon)
+        r"""Makespan :math:`C`, counted period by period for forced measures.
+
+        For each period ``t`` a variable :math:`r_t \ge 1 - F_{m,t}` for every
+        forced measure ``m`` says "something is still unfinished in ``t``", and
+        :math:`C \ge \sum_t r_t`. In the relaxation this takes, period by period,
+        the most unfinished measure, which is stronger than the maximum of
+        finish times :math:`C \ge \sum_{s,t} (t + d_{ms}) x_{mst}`; that row
+        is kept for measures that are not forced.
+        """
+        makespan = self.lp.add_variable("makespan", 0, self.span)
+        forced = [m.id for m in self.problem.measures if m.force is Force.IN and self._of(m.id)]
+        running_terms: list[Term] = [(makespan, 1.0)]
+        if forced:
+            finished = {m: self._cumulative_vars(m, None, "in_force") for m in forced}
+            for t in range(self.span):
+                running = self.lp.add_variable(f"running_{t}", 0, 1)
+                running_terms.append((running, -1.0))
+                for mi, measure_id in enumerate(forced):
+                    self._add(
+                        [(running, 1.0), (finished[measure_id][t], 1.0)],
+                        ">=",
+                        1,
+                        f"running_{t}_{mi}",
+                    )
+            self._add(running_terms, ">=", 0, "makespan_counts_running")
         by_measure: dict[str, list[Term]] = defaultdict(list)
         for key, c in self.candidates.items():
-            by_measure[key[0]].append((self.starts[key], float(c.in_force)))
+            if key[0] not in forced:
+                by_measure[key[0]].append((self.starts[key], float(c.in_force)))
         for mi, (measure_id, terms) in enumerate(by_measure.items()):
             self._add(
                 [(makespan, 1.0)] + [(v, -c) for v, c in terms],
@@ -497,3 +613,33 @@ class _Builder:
                 f"makespan_{mi}_{_safe(measure_id)}",
             )
         return makespan
+
+
+def _clique_cover(
+    graph: dict[tuple[str, str], set[tuple[str, str]]],
+) -> list[list[tuple[str, str]]]:
+    """Greedy maximal cliques until every conflict (edge) is in one.
+
+    Start from the node with most uncovered edges, grow by the neighbour with
+    the most neighbours inside the clique's common neighbourhood. Deterministic.
+    """
+    uncovered = {a: set(b) for a, b in graph.items()}
+    cliques: list[list[tuple[str, str]]] = []
+    while True:
+        seed = max(sorted(uncovered), key=lambda n: len(uncovered[n]))
+        if not uncovered[seed]:
+            return cliques
+        clique = [seed]
+        candidates = set(graph[seed])
+        # Prefer neighbours whose edge to the seed is not covered yet.
+        while candidates:
+            best = max(
+                sorted(candidates),
+                key=lambda n: (n in uncovered[seed], len(graph[n] & candidates)),
+            )
+            clique.append(best)
+            candidates &= graph[best]
+        for a in clique:
+            for b in clique:
+                uncovered[a].discard(b)
+        cliques.append(clique)

@@ -103,8 +103,10 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
         from the evaluator's.
     """
     started = time.perf_counter()
-    formulation = build(problem, objective)
-    start_values, greedy = _warm_start(problem, objective, formulation, solver)
+    greedy = _greedy(problem, objective) if solver.warm_start else None
+    bound = greedy.makespan if greedy is not None else None
+    formulation = build(problem, objective, makespan_bound=bound)
+    start_values = _start_values(formulation, greedy)
     built = time.perf_counter()
     outcome = _run(formulation, solver, start_values)
     evaluation = None
@@ -142,22 +144,23 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
     )
 
 
-def _warm_start(
-    problem: Problem, objective: ObjectiveSettings, formulation: Formulation, solver: SolverSettings
-) -> tuple[dict[str, float], Evaluation | None]:
-    """Values for every binary from the greedy plan, when it is feasible and fits the model."""
-    if not solver.warm_start:
-        return {}, None
+def _greedy(problem: Problem, objective: ObjectiveSettings) -> Evaluation | None:
+    """The greedy plan, evaluated, when it breaks no rule."""
     evaluation = evaluate(problem, greedy_plan(problem, objective), objective)
-    chosen = {(a.measure, a.scope, a.start) for a in evaluation.plan.assignments}
-    used = {(u.lever, u.period) for u in evaluation.plan.lever_uses}
-    if not evaluation.feasible:
-        return {}, None
+    return evaluation if evaluation.feasible else None
+
+
+def _start_values(formulation: Formulation, greedy: Evaluation | None) -> dict[str, float]:
+    """Values for every binary from the greedy plan, when it fits the model."""
+    if greedy is None:
+        return {}
+    chosen = {(a.measure, a.scope, a.start) for a in greedy.plan.assignments}
+    used = {(u.lever, u.period) for u in greedy.plan.lever_uses}
     if not chosen <= formulation.starts.keys() or not used <= formulation.uses.keys():
-        return {}, None
+        return {}
     values = {var.name: float(key in chosen) for key, var in formulation.starts.items()}
     values.update({var.name: float(key in used) for key, var in formulation.uses.items()})
-    return values, evaluation
+    return values
 
 
 def _break_ties(
