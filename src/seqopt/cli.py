@@ -15,6 +15,8 @@ Exit codes (also in the README):
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable
 from enum import IntEnum
@@ -24,13 +26,19 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress
 from rich.table import Table
 
 from seqopt import __version__
-from seqopt.atomic import atomic_folder
+from seqopt.atomic import atomic_folder, write_text
 from seqopt.data import Problem
 from seqopt.errors import InputError, Issue, Location
 from seqopt.evaluate import Evaluation, evaluate
+from seqopt.explain.counterfactual import Change, Forcing, all_counterfactuals
+from seqopt.explain.diagnose import diagnose, plan_relaxations
+from seqopt.explain.document import diagnosis as diagnosis_document
+from seqopt.explain.document import explanations as explanations_document
+from seqopt.explain.reasons import explain_measure
 from seqopt.generate import synthetic_model_file, synthetic_problem
 from seqopt.io.convert import convert as convert_input
 from seqopt.io.plan_file import read_plan_file
@@ -41,6 +49,7 @@ from seqopt.io.tables import write_csv_folder
 from seqopt.io.workbook import template_grids, write_workbook
 from seqopt.io.writer import write_problem
 from seqopt.outputs import STATUS_WORDS, headline, plan_document, write_outputs
+from seqopt.report.why import why_sections
 from seqopt.report.write import report_result, write_report
 from seqopt.settings import ModelFile, SolverName, read_model_file
 from seqopt.solve import PlanRejected, SolveResult, Status, solve
@@ -132,6 +141,10 @@ def solve_command(
         err.print(f"[bold red]Internal error, no plan written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
     document = plan_document(problem, model, result)
+    if result.status is Status.INFEASIBLE:
+        with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
+            found = diagnose(problem, model.objective, model.solver)
+        document["diagnosis"] = diagnosis_document(problem, found)
     folder = output if output is not None else model.output
     written = write_outputs(folder, document)
     if report:
@@ -141,6 +154,8 @@ def solve_command(
     out.print(escape(headline(document).replace("**", "")))
     for note in result.notes:
         out.print(f"  - {escape(note)}")
+    if "diagnosis" in document:
+        _print_relaxations(document["diagnosis"]["relaxations"], "it feasible")
     elapsed = time.perf_counter() - started
     out.print(
         f"[dim]{result.variables} variables, {result.constraints} constraints; built in "
@@ -177,6 +192,93 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
     if left_out:
         table.caption = escape("Left out: " + "; ".join(left_out))
     return table
+
+
+@app.command("explain")
+def explain_command(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    measure_id: Annotated[
+        str | None, typer.Option("--measure", help="Explain only this measure (its id).")
+    ] = None,
+    what_if: Annotated[
+        bool, typer.Option(help="Re-solve to price forcing and find what would bring a measure in.")
+    ] = True,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
+    ] = None,
+    report: Annotated[bool, typer.Option("--report", help="Also write report.html.")] = False,
+) -> None:
+    """Explain the optimal plan: why each measure is where it is, and what would change it.
+
+    Writes explanations.json beside plan.json, adds the explanations to summary.md, and
+    to report.html when it exists (or with --report).
+    """
+    model, problem = _guarded(lambda: _load(model_path))
+    if measure_id is not None and measure_id not in problem.measure_by_id:
+        rule = "must name a measure of the model"
+        _guarded(lambda: _raise(Issue(Location(str(model.input), "measures"), rule, measure_id)))
+    with err.status(f"Solving {model.name}…", spinner="dots"):
+        result = solve(problem, model.objective, model.solver)
+    document = plan_document(problem, model, result)
+    folder = output if output is not None else model.output
+    if result.status is Status.INFEASIBLE:
+        with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
+            found = diagnose(problem, model.objective, model.solver)
+        document["diagnosis"] = diagnosis_document(problem, found)
+    elif result.evaluation is not None:
+        document["explanations"] = _explanations(
+            problem, model, result.evaluation, measure_id, what_if
+        )
+    written = write_outputs(folder, document)
+    target = folder / "explanations.json"
+    write_text(
+        target, json.dumps(_explanations_file(document), indent=2, ensure_ascii=False) + "\n"
+    )
+    written.append(target)
+    if report or (folder / "report.html").exists():
+        written += write_report(folder, document)
+    out.print(escape(headline(document).replace("**", "")))
+    for section in why_sections(document):
+        out.print(f"\n[bold]{escape(section.title)}[/]")
+        for item in section.items:
+            out.print(f"  - {escape(item)}")
+    out.print(f"[dim]Wrote {', '.join(str(p) for p in written)}.[/]")
+    raise typer.Exit(EXIT_FOR_STATUS[result.status])
+
+
+def _raise(issue: Issue) -> None:
+    raise InputError([issue])
+
+
+def _explanations(
+    problem: Problem,
+    model: ModelFile,
+    evaluation: Evaluation,
+    measure_id: str | None,
+    what_if: bool,
+) -> dict[str, Any]:
+    chosen = [measure_id] if measure_id is not None else [m.id for m in problem.measures]
+    reasons = [explain_measure(problem, model.objective, evaluation, m) for m in chosen]
+    forcings: list[Forcing] = []
+    changes: list[Change] = []
+    if what_if:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("Re-solving counterfactuals", total=len(chosen))
+            forcings, changes = all_counterfactuals(
+                problem,
+                model.objective,
+                model.solver,
+                evaluation,
+                chosen,
+                workers=min(len(chosen), os.cpu_count() or 1),
+                done=lambda: progress.advance(task),
+            )
+    return explanations_document(problem, reasons, forcings, changes)
+
+
+def _explanations_file(document: dict[str, Any]) -> dict[str, Any]:
+    keys = ("model", "status", "value", "input", "seqopt_version", "explanations", "diagnosis")
+    return {"schema": "seqopt.explanations/1", **{k: document[k] for k in keys if k in document}}
 
 
 @app.command("validate")
@@ -273,7 +375,17 @@ def check_command(
     out.print(f"[bold red]The plan breaks {len(evaluation.violations)} rule(s):[/]")
     for violation in evaluation.violations:
         out.print(f"  - {escape(f'[{violation.rule}] {violation.message}')}")
+    relaxations = plan_relaxations(problem, evaluation.violations)
+    _print_relaxations([{"text": r.message} for r in relaxations], "this plan break no rule")
     raise typer.Exit(Exit.INFEASIBLE)
+
+
+def _print_relaxations(relaxations: list[dict[str, Any]], goal: str) -> None:
+    if not relaxations:
+        return
+    out.print(f"[bold]The smallest relaxation that would make {goal}:[/]")
+    for relaxation in relaxations:
+        out.print(f"  - {escape(str(relaxation['text']))}")
 
 
 @app.command("generate")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from seqopt.data import (
     CauseKind,
@@ -41,6 +41,13 @@ class Violation:
     """The measure, lever or resource concerned."""
     message: str
     period: int | None = None
+    amount: float = 1.0
+    """By how much the rule is broken, in its unit: points of support short, units
+    of capacity or budget over, periods outside a window, uses over a limit (1
+    for a rule that is simply broken)."""
+    detail: tuple[str, ...] = ()
+    """What else identifies the rule: the series of a gate, the scope of a window,
+    the index of a dependency."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,8 @@ def _windows(problem: Problem, plan: Plan) -> Iterator[Violation]:
                 f"{name} starts in {_label(problem, a.start)}, before its earliest start "
                 f"{_label(problem, scope.earliest_start)}",
                 a.start,
+                float(scope.earliest_start - a.start),
+                (scope.id,),
             )
         if signing > scope.latest_finish:
             yield Violation(
@@ -178,7 +187,9 @@ def _windows(problem: Problem, plan: Plan) -> Iterator[Violation]:
                 measure.id,
                 f"{name} would be signed in {_label(problem, signing)}, after its latest finish "
                 f"{_label(problem, scope.latest_finish)}",
-                signing,
+                a.start,
+                float(signing - scope.latest_finish),
+                (scope.id,),
             )
 
 
@@ -210,6 +221,7 @@ def _levers(problem: Problem, plan: Plan) -> Iterator[Violation]:
                 "lever",
                 lever_id,
                 f"{lever.name} is used {len(used)} times; at most {lever.max_uses}",
+                amount=float(len(used) - lever.max_uses),
             )
 
 
@@ -224,12 +236,15 @@ def _describe(problem: Problem, measure: str, scope: str | None) -> str:
     name = problem.measure_by_id[measure].name
     if scope is None:
         return name
-    return f"{name} ({problem.scope(measure, scope).name})"
+    # A counterfactual may pin a measure to one scope while a link still names another.
+    names = {s.id: s.name for s in problem.measure_by_id[measure].scopes}
+    return f"{name} ({names.get(scope, scope)})"
 
 
 def _dependencies(problem: Problem, plan: Plan) -> Iterator[Violation]:
-    for dep in problem.dependencies:
-        yield from _dependency(problem, plan, dep)
+    for index, dep in enumerate(problem.dependencies):
+        for violation in _dependency(problem, plan, dep):
+            yield replace(violation, detail=(dep.other, str(index)))
 
 
 def _dependency(problem: Problem, plan: Plan, dep: Dependency) -> Iterator[Violation]:
@@ -297,6 +312,8 @@ def _gates(problem: Problem, plan: Plan, support: dict[str, list[float]]) -> Ite
                     f"{measure.name} ({scope.name}) is signed in {_label(problem, signing)} "
                     f"when {series} is {level:.1f}, below its threshold {gate.threshold.base:g}",
                     signing,
+                    gate.threshold.base - level,
+                    (gate.series,),
                 )
 
 
@@ -330,6 +347,7 @@ def _capacities(problem: Problem, use: dict[str, list[float]]) -> Iterator[Viola
                     "budget",
                     resource.id,
                     f"{resource.name}: {total:g} used in total, budget {resource.capacity.base:g}",
+                    amount=total - resource.capacity.base,
                 )
             continue
         for period, amount in enumerate(used):
@@ -341,6 +359,7 @@ def _capacities(problem: Problem, use: dict[str, list[float]]) -> Iterator[Viola
                     f"{resource.name}: {amount:g} used in {_label(problem, period)}, "
                     f"capacity {capacity:g}",
                     period,
+                    amount - capacity,
                 )
 
 

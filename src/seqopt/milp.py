@@ -56,6 +56,33 @@ class Candidate:
         return self.start + self.scope.length - 1
 
 
+@dataclass(frozen=True)
+class Relax:
+    """How a row may give way in the elastic model, and what a unit of give means.
+
+    ``family`` is one of: forced, lever, requires, excludes, together,
+    capacity, budget, support. ``subject`` names what the row is about.
+    """
+
+    family: str
+    subject: tuple[str, ...]
+    period: int | None
+    weight: float
+    """Penalty per unit of slack (units are points, resource units, uses, or 0-1)."""
+    upper: float
+    """Most the row can give."""
+
+
+@dataclass(frozen=True)
+class Slack:
+    """A slack variable of the elastic model and the row it relaxes."""
+
+    relax: Relax
+    variable: pulp.LpVariable
+    sign: float
+    """+1 when the slack adds to the row's left side, -1 when it subtracts."""
+
+
 @dataclass
 class Formulation:
     """A built integer program and the handles needed to read a plan from it."""
@@ -67,6 +94,10 @@ class Formulation:
     """The objective without the tie-breaking term."""
     notes: list[str] = field(default_factory=list)
     """Facts found while building that explain an infeasible model."""
+    slacks: list[Slack] = field(default_factory=list)
+    """Elastic model only: every slack variable."""
+    outside: dict[StartKey, int] = field(default_factory=dict)
+    """Elastic model only: periods by which a start lies outside its window."""
 
 
 def build(
@@ -82,6 +113,32 @@ def build(
     return _Builder(problem, objective, makespan_bound).build()
 
 
+# Penalties of the elastic model: per unit of give, and per relaxation (so fewer win).
+ELASTIC_WEIGHTS = {
+    "support": 1.0,  # per point of support
+    "capacity": 100.0,  # per whole capacity of the period (so 1 per per cent)
+    "budget": 100.0,  # per whole budget
+    "window": 5.0,  # per period outside a window
+    "lever": 10.0,  # per extra use
+    "requires": 100.0,
+    "excludes": 100.0,
+    "together": 100.0,
+    "forced": 200.0,
+}
+PER_RELAXATION = 20.0
+
+
+def build_elastic(problem: Problem, objective: ObjectiveSettings) -> Formulation:
+    """The elastic model: every rule may give way at a price; minimise the price.
+
+    Every start in the horizon gets a variable (a start outside its window pays
+    per period outside), every relaxable row gets a slack, and a binary per slack
+    pays a fixed price when the slack is used, so that the smallest and the
+    fewest relaxations win. Used to explain an infeasible model.
+    """
+    return _Builder(problem, objective, None, elastic=True).build()
+
+
 def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text)[:24]
 
@@ -95,13 +152,21 @@ def effect_at(effect: Effect, begins: int, period: int) -> float:
 
 class _Builder:
     def __init__(
-        self, problem: Problem, objective: ObjectiveSettings, makespan_bound: int | None
+        self,
+        problem: Problem,
+        objective: ObjectiveSettings,
+        makespan_bound: int | None,
+        *,
+        elastic: bool = False,
     ) -> None:
         self.problem = problem
         self.objective = objective
         self.horizon = problem.horizon
         self.makespan_bound = makespan_bound
-        self.windows = start_windows(problem, makespan_bound)
+        self.elastic = elastic
+        self.slacks: list[Slack] = []
+        self.outside: dict[StartKey, int] = {}
+        self.windows = start_windows(problem, makespan_bound) if not elastic else None
         # Nothing happens after the last period a plan can use.
         self.span = min(self.horizon, makespan_bound) if makespan_bound else self.horizon
         sense = pulp.LpMaximize if objective.kind is ObjectiveKind.VALUE else pulp.LpMinimize
@@ -126,11 +191,14 @@ class _Builder:
         self._add_lever_limits()
         self._add_dependencies()
         self._add_capacities()
-        self._add_conflict_cliques()
+        if not self.elastic:
+            self._add_conflict_cliques()  # implied by rules the elastic model may relax
         self._add_budgets()
         self._add_support_gates()
-        primary = self._set_objective()
-        return Formulation(self.lp, self.starts, self.uses, primary, self.notes)
+        primary = self._set_elastic_objective() if self.elastic else self._set_objective()
+        return Formulation(
+            self.lp, self.starts, self.uses, primary, self.notes, self.slacks, self.outside
+        )
 
     # -- reachable support ---------------------------------------------------------
 
@@ -149,6 +217,8 @@ class _Builder:
         )
 
     def _window_starts(self, measure: Measure, scope: Scope) -> range:
+        if self.windows is None:  # elastic: any start in the horizon, at a price outside
+            return range(0, self.horizon - scope.length + 1)
         return self.windows.starts[(measure.id, scope.id)]
 
     def _support_bounds(self) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
@@ -197,9 +267,12 @@ class _Builder:
             for si, scope in enumerate(measure.scopes):
                 for t in self._window_starts(measure, scope):
                     c = Candidate(measure, scope, t)
-                    if not self._reachable(c):
+                    if not self.elastic and not self._reachable(c):
                         continue
                     key = (measure.id, scope.id, t)
+                    if self.elastic:
+                        late = t + scope.length - 1 - scope.latest_finish
+                        self.outside[key] = max(0, scope.earliest_start - t, late)
                     name = f"start_{mi}_{si}_{t}_{_safe(measure.id)}_{_safe(scope.id)}"
                     self.starts[key] = self.lp.add_variable(name, cat=pulp.LpBinary)
                     self.candidates[key] = c
@@ -245,14 +318,34 @@ class _Builder:
                 per_measure[measure_id] = max(per_measure[measure_id], coefficient)
         return total + sum(per_measure.values())
 
-    def _add(self, terms: Iterable[Term], sense: str, rhs: float, name: str) -> None:
-        expression = pulp.LpAffineExpression(list(terms))
+    def _add(
+        self,
+        terms: Iterable[Term],
+        sense: str,
+        rhs: float,
+        name: str,
+        relax: Relax | None = None,
+    ) -> None:
+        terms = list(terms)
+        if self.elastic and relax is not None:
+            terms += self._slack_terms(sense, name, relax)
+        expression = pulp.LpAffineExpression(terms)
         if sense == "<=":
             self.lp.addConstraint(expression <= rhs, name)
         elif sense == ">=":
             self.lp.addConstraint(expression >= rhs, name)
         else:
             self.lp.addConstraint(expression == rhs, name)
+
+    def _slack_terms(self, sense: str, name: str, relax: Relax) -> list[Term]:
+        """Slack that lets a row give way in the direction it binds."""
+        signs = {"<=": [-1.0], ">=": [1.0], "==": [1.0, -1.0]}[sense]
+        terms: list[Term] = []
+        for k, sign in enumerate(signs):
+            variable = self.lp.add_variable(f"slack_{name}_{k}", 0, relax.upper)
+            self.slacks.append(Slack(relax, variable, sign))
+            terms.append((variable, sign))
+        return terms
 
     # -- constraints ---------------------------------------------------------------
 
@@ -268,13 +361,11 @@ class _Builder:
                 continue
             terms = [(self.starts[k], 1.0) for k in keys]
             if forced:
-                if not keys:
-                    # Keep the impossibility in the model so the solver reports infeasible.
-                    self.lp.addConstraint(
-                        pulp.LpAffineExpression([]) >= 1, f"forced_in_{mi}_{_safe(measure.id)}"
-                    )
-                else:
-                    self._add(terms, "==", 1, f"forced_in_{mi}_{_safe(measure.id)}")
+                # With no start left the row reads 0 = 1: the solver reports infeasible.
+                relax = Relax("forced", (measure.id,), None, ELASTIC_WEIGHTS["forced"], 1.0)
+                self._add(terms, ">=", 1, f"forced_in_{mi}_{_safe(measure.id)}", relax)
+                if len(keys) > 1:
+                    self._add(terms, "<=", 1, f"one_scope_{mi}_{_safe(measure.id)}")
             elif len(keys) > 1:
                 self._add(terms, "<=", 1, f"one_scope_{mi}_{_safe(measure.id)}")
 
@@ -284,7 +375,9 @@ class _Builder:
             keys = [k for k in self.uses if k[0] == lever.id]
             if len(keys) > lever.max_uses:
                 terms = [(self.uses[k], 1.0) for k in keys]
-                self._add(terms, "<=", lever.max_uses, f"lever_uses_{li}_{_safe(lever.id)}")
+                relax = Relax("lever", (lever.id,), None, ELASTIC_WEIGHTS["lever"], len(keys))
+                name = f"lever_uses_{li}_{_safe(lever.id)}"
+                self._add(terms, "<=", lever.max_uses, name, relax)
 
     def _cumulative_vars(
         self, measure_id: str, scopes: frozenset[str] | None, kind: str
@@ -331,15 +424,17 @@ class _Builder:
             name = f"{dep.kind.value}_{di}_{_safe(dep.measure)}_{_safe(dep.other)}"
             first = self._chosen(dep.measure, dep.scope)
             second = self._chosen(dep.other, dep.other_scope)
+            subject = (dep.measure, dep.other, str(di))
+            relax = Relax(dep.kind.value, subject, None, ELASTIC_WEIGHTS[dep.kind.value], 1.0)
             if dep.kind is DependencyKind.EXCLUDES:
                 if first and second:
-                    self._add(first + second, "<=", 1, name)
+                    self._add(first + second, "<=", 1, name, relax)
             elif dep.kind is DependencyKind.TOGETHER:
                 if first or second:
-                    self._add(first + [(v, -c) for v, c in second], "==", 0, name)
+                    self._add(first + [(v, -c) for v, c in second], "==", 0, name, relax)
             elif first:
                 self._add_requires(
-                    dep.measure, dep.scope, dep.other, dep.other_scope, dep.lag, name
+                    dep.measure, dep.scope, dep.other, dep.other_scope, dep.lag, name, relax
                 )
 
     def _add_requires(
@@ -350,13 +445,16 @@ class _Builder:
         other_scope: str | None,
         lag: int,
         name: str,
+        relax: Relax,
     ) -> None:
         scopes = frozenset([scope]) if scope is not None else None
         other_scopes = frozenset([other_scope]) if other_scope is not None else None
         first_starts = [self.candidates[k].start for k in self._of(measure, scopes)]
+        # In the elastic model one slack drops the whole link, in every period at once.
+        give = self._slack_terms("<=", name, relax) if self.elastic else []
         if not self._of(other, other_scopes):
             # B can never be done, so A (at these scopes) cannot be either.
-            self._add(self._chosen(measure, scope), "==", 0, name)
+            self._add(self._chosen(measure, scope) + give, "<=", 0, name)
             return
         started = self._cumulative_vars(measure, scopes, "started")
         in_force = self._cumulative_vars(other, other_scopes, "in_force")
@@ -365,7 +463,7 @@ class _Builder:
             terms: list[Term] = [(started[t], 1.0)]
             if t - lag >= 0:
                 terms.append((in_force[t - lag], -1.0))
-            self._add(terms, "<=", 0, f"{name}_{t}")
+            self._add(terms + give, "<=", 0, f"{name}_{t}")
 
     def _add_capacities(self) -> None:
         r"""Renewable capacity in every period.
@@ -389,7 +487,10 @@ class _Builder:
             for t, terms in sorted(load.items()):
                 capacity = resource.capacity_in(t)
                 if self._most(terms) > capacity + EPS:
-                    self._add(terms, "<=", capacity, f"capacity_{ri}_{t}_{_safe(resource.id)}")
+                    weight = ELASTIC_WEIGHTS["capacity"] / max(capacity, 1.0)
+                    relax = Relax("capacity", (resource.id,), t, weight, self._most(terms))
+                    name = f"capacity_{ri}_{t}_{_safe(resource.id)}"
+                    self._add(terms, "<=", capacity, name, relax)
 
     def _add_conflict_cliques(self) -> None:
         r"""No two of a clique of mutually exclusive scopes run in the same period.
@@ -482,7 +583,10 @@ class _Builder:
                 if amount is not None and amount.base > 0:
                     terms.append((var, amount.base))
             if terms and self._most(terms) > resource.capacity.base + EPS:
-                self._add(terms, "<=", resource.capacity.base, f"budget_{ri}_{_safe(resource.id)}")
+                total = resource.capacity.base
+                weight = ELASTIC_WEIGHTS["budget"] / max(total, 1.0)
+                relax = Relax("budget", (resource.id,), None, weight, self._most(terms))
+                self._add(terms, "<=", total, f"budget_{ri}_{_safe(resource.id)}", relax)
 
     def _add_support_gates(self) -> None:
         r"""Support at signing, one row per measure, series and signing period.
@@ -516,7 +620,12 @@ class _Builder:
             terms = [(self.starts[k], deficit) for k, deficit in entries]
             terms.append((level, -1.0))
             si = series_index[series_id]
-            self._add(terms, "<=", -self.low[series_id][t], f"gate_{si}_{t}_{_safe(measure_id)}")
+            deficit = max(gap for _, gap in entries)
+            relax = Relax(
+                "support", (measure_id, series_id), t, ELASTIC_WEIGHTS["support"], deficit
+            )
+            name = f"gate_{si}_{t}_{_safe(measure_id)}"
+            self._add(terms, "<=", -self.low[series_id][t], name, relax)
 
     def _support_variable(self, series_id: str, si: int, t: int) -> pulp.LpVariable:
         level = self.lp.add_variable(
@@ -545,6 +654,24 @@ class _Builder:
             primary = pulp.LpAffineExpression([(self._makespan_variable(), 1.0)])
         self.lp.setObjective(primary)
         return primary
+
+    def _set_elastic_objective(self) -> pulp.LpAffineExpression:
+        """Minimise the price of giving way: per unit of slack, plus per slack used."""
+        self.lp.sense = pulp.LpMinimize
+        terms: list[Term] = []
+        for i, slack in enumerate(self.slacks):
+            terms.append((slack.variable, slack.relax.weight))
+            used = self.lp.add_variable(f"relaxed_{i}", cat=pulp.LpBinary)
+            self._add([(slack.variable, 1.0), (used, -slack.relax.upper)], "<=", 0, f"relaxed_{i}")
+            terms.append((used, PER_RELAXATION))
+        for key, periods in self.outside.items():
+            if periods:
+                terms.append(
+                    (self.starts[key], ELASTIC_WEIGHTS["window"] * periods + PER_RELAXATION)
+                )
+        objective = pulp.LpAffineExpression(terms)
+        self.lp.setObjective(objective)
+        return objective
 
     def _value_terms(self) -> list[Term]:
         r"""Net discounted value of each start and lever use.

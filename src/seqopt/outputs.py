@@ -21,6 +21,7 @@ from seqopt.data import Problem, ResourceKind
 from seqopt.evaluate import Evaluation
 from seqopt.io.plan_file import PLAN_SHEET
 from seqopt.report.tables import Table, inputs_table, plan_tables
+from seqopt.report.why import why_sections
 from seqopt.report.words import steps
 from seqopt.settings import ModelFile, ObjectiveKind
 from seqopt.solve import SolveResult, Status
@@ -250,6 +251,9 @@ def summary_markdown(document: dict[str, Any]) -> str:
             for step in plan_steps
         ]
         lines.append("")
+    for section in why_sections(document):
+        lines += [f"## {section.title}", "", _markdown_text(section.lede), ""]
+        lines += [f"- {_markdown_text(item)}" for item in section.items] + [""]
     for table in [*plan_tables(document), inputs_table(document)]:
         lines += [f"## {table.title}", "", *_markdown_table(table), ""]
     return "\n".join(lines)

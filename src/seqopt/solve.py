@@ -9,14 +9,10 @@ by the independent evaluator before it is returned.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -28,6 +24,7 @@ import pulp
 from seqopt.data import Problem
 from seqopt.evaluate import Evaluation, evaluate
 from seqopt.heuristic import greedy_plan
+from seqopt.highs import quiet_highs
 from seqopt.milp import Formulation, build
 from seqopt.plan import Assignment, LeverUse, Plan
 from seqopt.settings import ObjectiveSettings, SolverName, SolverSettings
@@ -130,7 +127,8 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
     return SolveResult(
         status=outcome.status,
         evaluation=evaluation,
-        objective=outcome.objective,
+        # The evaluator's value: it agrees with the solver's (checked) without its rounding noise.
+        objective=evaluation.objective if evaluation is not None else outcome.objective,
         bound=outcome.bound,
         gap=outcome.gap,
         solver=solver.name.value,
@@ -290,7 +288,7 @@ def _run_highs(
 ) -> _Outcome:
     import highspy
 
-    _silence_highs_banner()
+    quiet_highs()
     solver = _HiGHSFromStart(
         start,
         msg=settings.log,
@@ -339,39 +337,6 @@ def _run_highs(
 
 def _is_mip(formulation: Formulation) -> bool:
     return bool(formulation.starts or formulation.uses)
-
-
-_BANNER_SILENCED = False
-
-
-def _silence_highs_banner() -> None:
-    """HiGHS prints a banner from C++ the first time it is created; keep it off our output."""
-    global _BANNER_SILENCED
-    if _BANNER_SILENCED:
-        return
-    import highspy
-
-    with _stdout_to_devnull():
-        highspy.Highs()  # type: ignore[no-untyped-call]
-    _BANNER_SILENCED = True
-
-
-@contextlib.contextmanager
-def _stdout_to_devnull() -> Iterator[None]:
-    sys.stdout.flush()
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
-        # Captured output (tests, notebooks): the C-level banner goes to the real fd 1.
-        fd = 1
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), fd)
-            yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
 
 
 _CBC_LINE = re.compile(r"^(Objective value|Lower bound|Gap):\s*(\S+)", re.MULTILINE)

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from seqopt.report import words
 from seqopt.report.style import Rendered
 from seqopt.report.tables import Table, inputs_table, plan_tables
+from seqopt.report.why import why_sections
 
 CHART_TITLES = {
     "roadmap": "Roadmap: what is negotiated, signed and in force when",
@@ -82,5 +83,6 @@ def report_html(document: dict[str, Any], charts: Mapping[str, Rendered]) -> str
         "chart_titles": CHART_TITLES,
         "tables": tables,
         "inputs": inputs_table(document),
+        "why": why_sections(document),
     }
     return _environment().get_template("report.html.j2").render(context)
