@@ -13,7 +13,9 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import pulp
 
 from seqopt.data import (
     CauseKind,
@@ -27,6 +29,7 @@ from seqopt.data import (
     Scope,
 )
 from seqopt.evaluate import TOLERANCE, evaluate
+from seqopt.highs import quiet_highs
 from seqopt.plan import Assignment, LeverUse, Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings
 
@@ -65,8 +68,15 @@ def greedy_plan(problem: Problem, objective: ObjectiveSettings) -> Plan:
     """
     maximise = objective.kind is ObjectiveKind.VALUE
     best: tuple[float, Plan] | None = None
-    for rule in _rules(problem, objective):
-        plan = _repair(problem, objective, _Greedy(problem, objective, rule).run())
+    modes = affordable_scopes(problem)
+    passes: list[tuple[Priority, Mapping[str, str] | None]]
+    passes = [(rule, None) for rule in _rules(problem, objective)]
+    if modes is not None:
+        # Several budgets are a knapsack the pass-by-pass reserve cannot always solve: also
+        # run every rule with scopes fixed to a choice known to fit them all.
+        passes += [(rule, modes) for rule in _rules(problem, objective)]
+    for rule, fixed in passes:
+        plan = _repair(problem, objective, _Greedy(problem, objective, rule, fixed).run())
         if not maximise:
             plan = justify(problem, objective, plan)
         result = evaluate(problem, plan, objective)
@@ -161,10 +171,17 @@ def _successor_counts(problem: Problem) -> dict[str, int]:
 
 
 class _Greedy:
-    def __init__(self, problem: Problem, objective: ObjectiveSettings, priority: Priority) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        objective: ObjectiveSettings,
+        priority: Priority,
+        fixed: Mapping[str, str] | None = None,
+    ) -> None:
         self.problem = problem
         self.objective = objective
         self.priority = priority
+        self.fixed = fixed or {}
         self.horizon = problem.horizon
         self.weights = [objective.discount(t) for t in range(self.horizon)]
         self.terminal = objective.terminal_weight(self.horizon)
@@ -273,6 +290,8 @@ class _Greedy:
             self.reserve[resource_id] -= amount  # this measure's own need is checked directly
         best: tuple[float, Scope, int, list[LeverUse]] | None = None
         for scope in measure.scopes:
+            if measure.id in self.fixed and scope.id != self.fixed[measure.id]:
+                continue
             for start in range(scope.earliest_start, scope.latest_finish - scope.length + 2):
                 if (
                     not self.makespan
@@ -538,3 +557,60 @@ def _shift(problem: Problem, plan: Plan, end: int, *, backward: bool) -> Plan:
         [Assignment(a.measure, a.scope, placed[a.measure]) for a in plan.assignments],
         plan.lever_uses,
     )
+
+
+def affordable_scopes(problem: Problem) -> dict[str, str] | None:
+    """A scope for every forced measure that fits every budget together, or ``None``.
+
+    Several budgets make choosing scopes a multi-dimensional knapsack, which a
+    pass-by-pass greedy can get wrong (it spends one budget early and finds no
+    scope left for a later measure). A tiny integer program picks one scope per
+    forced measure, within every budget, with the least total duration. Only
+    when there are budgets (nonrenewable resources) and forced measures.
+    """
+    budgets = [r for r in problem.resources if r.kind is ResourceKind.NONRENEWABLE]
+    forced = [m for m in problem.measures if m.force is Force.IN and m.scopes]
+    if not budgets or not forced:
+        return None
+    forced = [
+        replace(m, scopes=tuple(s for s in m.scopes if executable(problem, s))) for m in forced
+    ]
+    if any(not m.scopes for m in forced):
+        return None
+    quiet_highs()
+    model = pulp.LpProblem("scopes", pulp.LpMinimize)
+    pick = {
+        (m.id, s.id): model.add_variable(f"pick_{i}_{j}", cat=pulp.LpBinary)
+        for i, m in enumerate(forced)
+        for j, s in enumerate(m.scopes)
+    }
+    model.setObjective(
+        pulp.LpAffineExpression([(pick[(m.id, s.id)], s.length) for m in forced for s in m.scopes])
+    )
+    for i, m in enumerate(forced):
+        model.addConstraint(pulp.lpSum(pick[(m.id, s.id)] for s in m.scopes) == 1, f"one_{i}")
+    for k, r in enumerate(budgets):
+        spend = [
+            (pick[(m.id, s.id)], s.use[r.id].base)
+            for m in forced
+            for s in m.scopes
+            if r.id in s.use
+        ]
+        model.addConstraint(pulp.LpAffineExpression(spend) <= r.capacity.base, f"budget_{k}")
+    model.solve(pulp.HiGHS(msg=False, timeLimit=2.0, threads=1))
+    if model.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return None
+    return {
+        m.id: s.id for m in forced for s in m.scopes if (pick[(m.id, s.id)].varValue or 0) > 0.5
+    }
+
+
+def executable(problem: Problem, scope: Scope) -> bool:
+    """Whether a scope's renewable use fits the resource's largest capacity in any period."""
+    for resource_id, amount in scope.use.items():
+        resource = problem.resource_by_id[resource_id]
+        if resource.kind is ResourceKind.RENEWABLE:
+            most = max(resource.capacity_in(t) for t in range(problem.horizon))
+            if amount.base > most + TOLERANCE:
+                return False
+    return True

@@ -9,6 +9,8 @@ removes an optimal plan:
   latest start minus the lag.
 - **Makespan bound**: with the makespan objective and a known plan of makespan
   ``U`` (the greedy plan), an optimal plan finishes every measure by ``U``.
+- **Unusable scopes**: a scope that needs more of a renewable resource than
+  any period offers can never run (PSPLIB's non-executable modes).
 - **Dominated scopes**: a scope no better than another of the same measure in
   every respect (benefit, duration, every resource use, window) is dropped,
   when neither has support gates, neither is named by a dependency or effect,
@@ -22,7 +24,7 @@ import graphlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from seqopt.data import CauseKind, DependencyKind, Force, Measure, Problem, Scope
+from seqopt.data import CauseKind, DependencyKind, Force, Measure, Problem, ResourceKind, Scope
 
 ScopeKey = tuple[str, str]
 
@@ -45,7 +47,7 @@ def start_windows(problem: Problem, makespan_bound: int | None = None) -> Window
         high[key] = scope.latest_finish - scope.length + 1
         if makespan_bound is not None:
             high[key] = min(high[key], makespan_bound - scope.length)
-    dominated = _dominated(problem, low, high)
+    dominated = _dominated(problem, low, high) | _unusable(problem)
     order = _topological(problem)
     for measure_id in order:
         _forward(problem, measure_id, low, high, dominated)
@@ -173,3 +175,17 @@ def _dominates(
             return False
     b, w = (measure.id, better.id), (measure.id, worse.id)
     return low[b] <= low[w] and high[b] >= high[w]
+
+
+def _unusable(problem: Problem) -> set[ScopeKey]:
+    """Scopes needing more of a renewable resource than any period offers."""
+    most = {
+        r.id: max((r.capacity_in(t) for t in range(problem.horizon)), default=0.0)
+        for r in problem.resources
+        if r.kind is ResourceKind.RENEWABLE
+    }
+    return {
+        (m.id, s.id)
+        for m, s in problem.all_scopes()
+        if any(rid in most and use.base > most[rid] + 1e-9 for rid, use in s.use.items())
+    }
