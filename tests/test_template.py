@@ -32,6 +32,19 @@ CHOICE_COLUMNS = {
     ("resources", "kind"): ("renewable", "nonrenewable"),
     ("effects", "cause_kind"): ("lever", "measure"),
     ("dependencies", "kind"): ("requires", "excludes", "together"),
+    **{
+        (sheet, "distribution"): ("triangular", "uniform", "pert")
+        for sheet in (
+            "scopes",
+            "resources",
+            "capacity",
+            "scope_use",
+            "lever_use",
+            "baseline",
+            "effects",
+            "gates",
+        )
+    },
 }
 
 

@@ -50,9 +50,9 @@ from seqopt.io.workbook import template_grids, write_workbook
 from seqopt.io.writer import write_problem
 from seqopt.outputs import STATUS_WORDS, headline, plan_document, write_outputs
 from seqopt.report.why import why_sections
-from seqopt.report.write import report_result, write_report
 from seqopt.settings import ModelFile, SolverName, read_model_file
 from seqopt.solve import PlanRejected, SolveResult, Status, solve
+from seqopt.uncertainty.robust import RiskMeasure
 
 
 class Exit(IntEnum):
@@ -126,14 +126,40 @@ def solve_command(
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and its charts.")
     ] = False,
+    robust: Annotated[
+        int | None,
+        typer.Option(
+            "--robust",
+            min=1,
+            metavar="K",
+            help="Choose one plan that does best over K sampled scenarios (robust.json).",
+        ),
+    ] = None,
+    robust_measure: Annotated[
+        RiskMeasure, typer.Option(help="With --robust: mean, worst or cvar of scenario values.")
+    ] = RiskMeasure.MEAN,
+    cvar_level: Annotated[
+        float, typer.Option(min=0.001, max=1.0, help="With --robust-measure cvar: worst share.")
+    ] = 0.2,
+    seed: Annotated[int, typer.Option(help="With --robust: random seed of the samples.")] = 1,
+    check_samples: Annotated[
+        int, typer.Option(min=1, help="With --robust: fresh scenarios to compare plans on.")
+    ] = 500,
 ) -> None:
     """Find the best plan for a model and write plan.json, plan.xlsx and summary.md.
 
     With --report, also write report.html and its charts (as seqopt report does).
+    With --robust K, choose instead one plan that does best over K sampled scenarios
+    and write robust.json (docs/uncertainty.md).
     """
     started = time.perf_counter()
     model, problem = _guarded(lambda: _load(model_path))
     model = model.with_solver(name=solver, time_limit=time_limit, gap=gap)
+    if robust is not None:
+        target = output if output is not None else model.output
+        _solve_robust(
+            problem, model, robust, robust_measure, cvar_level, seed, check_samples, target
+        )
     try:
         with err.status(f"Solving {model.name} with {model.solver.name.value}…", spinner="dots"):
             result = solve(problem, model.objective, model.solver)
@@ -148,7 +174,7 @@ def solve_command(
     folder = output if output is not None else model.output
     written = write_outputs(folder, document)
     if report:
-        written += write_report(folder, document)
+        written += _write_report(folder, document)
     if not quiet and result.evaluation is not None:
         out.print(_plan_table(problem, result.evaluation))
     out.print(escape(headline(document).replace("**", "")))
@@ -236,7 +262,7 @@ def explain_command(
     )
     written.append(target)
     if report or (folder / "report.html").exists():
-        written += write_report(folder, document)
+        written += _write_report(folder, document)
     out.print(escape(headline(document).replace("**", "")))
     for section in why_sections(document):
         out.print(f"\n[bold]{escape(section.title)}[/]")
@@ -244,6 +270,13 @@ def explain_command(
             out.print(f"  - {escape(item)}")
     out.print(f"[dim]Wrote {', '.join(str(p) for p in written)}.[/]")
     raise typer.Exit(EXIT_FOR_STATUS[result.status])
+
+
+def _write_report(folder: Path, document: dict[str, Any]) -> list[Path]:
+    # Imported here: matplotlib takes a second or two to import, and most runs need no chart.
+    from seqopt.report.write import write_report
+
+    return write_report(folder, document)
 
 
 def _raise(issue: Issue) -> None:
@@ -452,9 +485,262 @@ def report_command(
 
     The report is drawn from RESULT_DIR/plan.json alone: nothing is solved again.
     """
+    from seqopt.report.write import report_result  # matplotlib is slow to import
+
     page, *charts = _guarded(lambda: report_result(result_dir))
     beside = f" and {len(charts)} chart files (SVG, PNG) beside it" if charts else ""
     out.print(f"Wrote {escape(str(page))}{beside}.")
+
+
+def _scheduler_available(scheduler: str | None) -> None:
+    """Exit 2 with a plain message when --scheduler is asked for without dask installed."""
+    if scheduler is None:
+        return
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        err.print(
+            "[bold red]--scheduler needs Dask:[/] install it with pip install 'seqopt[dask]' "
+            "(or pip install 'dask[distributed]'), or leave --scheduler out to use this "
+            "machine's processes."
+        )
+        raise typer.Exit(Exit.INPUT) from None
+
+
+def _base_solve(problem: Problem, model: ModelFile) -> SolveResult:
+    try:
+        with err.status(f"Solving the base model {model.name}…", spinner="dots"):
+            return solve(problem, model.objective, model.solver)
+    except PlanRejected as error:
+        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+        raise typer.Exit(Exit.INTERNAL) from None
+
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Processes on this machine (default: every core); Dask workers."),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="ADDRESS",
+        help="Run on a Dask cluster (tcp://host:8786), or 'local' for a LocalCluster.",
+    ),
+]
+
+
+@app.command("simulate")
+def simulate_command(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    samples: Annotated[int, typer.Option(min=1, help="Scenarios to draw and solve.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same results.")] = 1,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
+    ] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html with the simulation.")
+    ] = False,
+) -> None:
+    """Draw scenarios from every estimate's range, re-solve each, and judge the base plan.
+
+    Writes simulation.json (core index, signing periods, value, regret, breakage),
+    scenarios.csv (one row per scenario and measure) and samples.csv, beside the
+    base plan's plan.json (docs/uncertainty.md).
+    """
+    from seqopt.uncertainty.analyses import simulate
+    from seqopt.uncertainty.results import write_simulation
+
+    _scheduler_available(scheduler)
+    model, problem = _guarded(lambda: _load(model_path))
+    base = _base_solve(problem, model)
+    count = workers if workers is not None else os.cpu_count() or 1
+    started = time.perf_counter()
+    try:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task(f"Solving {samples} scenarios", total=samples)
+            run = simulate(
+                problem,
+                model,
+                samples,
+                seed,
+                workers=count,
+                scheduler=scheduler,
+                base=base,
+                done=lambda n: progress.advance(task, n),
+            )
+    except PlanRejected as error:
+        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+        raise typer.Exit(Exit.INTERNAL) from None
+    elapsed = time.perf_counter() - started
+    folder = output if output is not None else model.output
+    document = plan_document(problem, model, base)
+    written = write_outputs(folder, document)
+    written += write_simulation(folder, run.document, problem, run.samples, run.outcomes)
+    if report:
+        written += _write_report(folder, document)
+    for line in _simulation_lines(run.document):
+        out.print(escape(line))
+    out.print(
+        f"[dim]{samples} scenarios in {elapsed:.1f} s ({samples / elapsed:.1f} per second). "
+        f"Wrote {', '.join(str(p) for p in written)}.[/]"
+    )
+
+
+def _simulation_lines(document: dict[str, Any]) -> list[str]:
+    value = document["value"]
+    lines = [
+        f"{document['solved']} of {document['samples']} scenarios solved (seed {document['seed']})."
+    ]
+    if value.get("count"):
+        p = value["percentiles"]
+        base = document["base_value"]
+        at_base = f"{base:,.2f}" if base is not None else "no plan"
+        lines.append(
+            f"Optimal value: mean {value['mean']:,.2f}, 5th-95th percentile "
+            f"{p['5']:,.2f} to {p['95']:,.2f} (base optimum: {at_base})."
+        )
+    lines.append("Core index (share of scenarios in which a measure is in the optimal plan):")
+    for m in sorted(document["measures"], key=lambda m: -m["core_index"]):
+        scope = f", most often {m['most_common_scope_name']}" if m["most_common_scope"] else ""
+        lines.append(f"  {m['core_index']:6.1%}  {m['measure_name']}{scope}")
+    base = document["base_plan"]
+    lines.append(
+        f"The base plan breaks a rule in {base['broken']} of {document['samples']} scenarios "
+        f"({base['broken_share']:.1%})."
+    )
+    for rule in base["rules"][:5]:
+        lines.append(f"  {rule['share']:6.1%}  {rule['rule']}")
+    regret = document["regret"]
+    if regret.get("count"):
+        lines.append(
+            f"Regret of the base plan where it still holds ({regret['count']} scenarios): "
+            f"mean {regret['mean']:,.2f}, at most {regret['max']:,.2f}."
+        )
+    return lines
+
+
+@app.command("sensitivity")
+def sensitivity_command(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    break_even: Annotated[
+        int, typer.Option(min=0, help="Inputs (widest swings first) to find break-even values for.")
+    ] = 5,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
+    ] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html with the tornado.")
+    ] = False,
+) -> None:
+    """Swing every estimate to its low and high end, one at a time: a tornado of value changes.
+
+    Flags swings that change the plan, and finds break-even values at which a
+    measure enters or leaves it. Writes sensitivity.json and sensitivity.csv.
+    """
+    from seqopt.uncertainty.analyses import sensitivity
+    from seqopt.uncertainty.sensitivity import write_sensitivity
+
+    _scheduler_available(scheduler)
+    model, problem = _guarded(lambda: _load(model_path))
+    base = _base_solve(problem, model)
+    if base.plan is None:
+        err.print(
+            f"[bold red]The base model has no plan ({base.status.value}): nothing to swing.[/]"
+        )
+        raise typer.Exit(EXIT_FOR_STATUS[base.status])
+    count = workers if workers is not None else os.cpu_count() or 1
+    from seqopt.uncertainty.estimates import sites
+
+    swings = 2 * len(sites(problem))
+    try:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task(f"Solving {swings} swings", total=swings)
+            document = sensitivity(
+                problem,
+                model,
+                break_even=break_even,
+                workers=count,
+                scheduler=scheduler,
+                base=base,
+                done=lambda n: progress.advance(task, n),
+            )
+    except PlanRejected as error:
+        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+        raise typer.Exit(Exit.INTERNAL) from None
+    folder = output if output is not None else model.output
+    plan = plan_document(problem, model, base)
+    written = write_outputs(folder, plan)
+    written += write_sensitivity(folder, document)
+    if report:
+        written += _write_report(folder, plan)
+    out.print(f"Base value {document['base_value']:,.2f}. Widest swings:")
+    for swing in document["swings"][:10]:
+        changes = [swing[end]["change"] for end in ("low", "high")]
+        text = " to ".join("—" if c is None else f"{c:+,.2f}" for c in changes)
+        flag = (
+            " (plan changes)"
+            if swing["low"]["plan_changes"] or swing["high"]["plan_changes"]
+            else ""
+        )
+        out.print(f"  {escape(swing['subject'])}: {text}{flag}")
+    for item in document["break_even"]:
+        out.print(f"  - {escape(item['text'])}")
+    out.print(f"[dim]Wrote {', '.join(str(p) for p in written)}.[/]")
+
+
+def _solve_robust(
+    problem: Problem,
+    model: ModelFile,
+    count: int,
+    measure: RiskMeasure,
+    level: float,
+    seed: int,
+    check: int,
+    folder: Path,
+) -> None:
+    from seqopt.uncertainty.analyses import robust
+
+    base = _base_solve(problem, model)
+    try:
+        with err.status(f"Choosing one plan over {count} scenarios…", spinner="dots"):
+            run = robust(problem, model, count, measure, level, seed, check, base)
+    except PlanRejected as error:
+        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+        raise typer.Exit(Exit.INTERNAL) from None
+    document = run.document
+    target = folder / "robust.json"
+    write_text(target, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    status = run.robust.status
+    out.print(f"Robust plan ({measure.value} over {count} scenarios): {STATUS_WORDS[status]}.")
+    for note in document["notes"]:
+        out.print(f"  - {escape(note)}")
+    if document["plan"] is not None:
+        for item in document["plan"]["schedule"]:
+            out.print(
+                f"  {item['start']}: {escape(item['measure_name'])} ({escape(item['scope_name'])})"
+            )
+        for use in document["plan"]["lever_uses"]:
+            out.print(f"  {use['period']}: {escape(use['lever_name'])}")
+    for sample in ("in_sample", "out_of_sample"):
+        scenarios = document["scenarios" if sample == "in_sample" else "check_scenarios"]
+        words = (
+            "on the scenarios it was chosen on"
+            if sample == "in_sample"
+            else (f"on {scenarios} fresh scenarios")
+        )
+        for name, scored in document[sample].items():
+            value = scored["value_where_feasible"]
+            mean = f"mean value {value['mean']:,.2f}" if value.get("count") else "no value"
+            out.print(
+                f"  {name} plan {words}: breaks a rule in {scored['broken_share']:.1%}; "
+                f"{mean} where it holds."
+            )
+    out.print(f"[dim]Wrote {target}.[/]")
+    raise typer.Exit(EXIT_FOR_STATUS[status])
 
 
 @app.command("version")

@@ -39,6 +39,17 @@ class DependencyKind(StrEnum):
     TOGETHER = "together"
 
 
+class Distribution(StrEnum):
+    """How an estimate's range is read as a probability distribution (for simulations)."""
+
+    TRIANGULAR = "triangular"
+    """Mode at the base value, falling linearly to zero at low and high."""
+    UNIFORM = "uniform"
+    """Every value from low to high equally likely (the base value plays no part)."""
+    PERT = "pert"
+    """Beta-PERT: a smooth bell from low to high with its mode at the base value."""
+
+
 class CauseKind(StrEnum):
     """What moves a support series: a lever use or a measure in force."""
 
@@ -48,11 +59,16 @@ class CauseKind(StrEnum):
 
 @dataclass(frozen=True)
 class Estimate:
-    """A number with the range an analyst gives it (``low <= base <= high``)."""
+    """A number with the range an analyst gives it (``low <= base <= high``).
+
+    ``distribution`` says how a simulation draws values from the range; the
+    optimiser and the evaluator read only ``base``.
+    """
 
     base: float
     low: float
     high: float
+    distribution: Distribution = Distribution.TRIANGULAR
 
     @classmethod
     def exact(cls, value: float) -> Estimate:

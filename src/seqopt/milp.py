@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import Protocol
 
 import pulp
 
@@ -22,6 +23,7 @@ from seqopt.data import (
     DependencyKind,
     Effect,
     Force,
+    Lever,
     Measure,
     Problem,
     ResourceKind,
@@ -100,6 +102,105 @@ class Formulation:
     """Elastic model only: periods by which a start lies outside its window."""
 
 
+class Sink(Protocol):
+    """Where a builder puts what it builds: PuLP by default, or plain arrays for HiGHS."""
+
+    def variable(
+        self,
+        name: str,
+        low: float | None = None,
+        high: float | None = None,
+        *,
+        binary: bool = False,
+    ) -> pulp.LpVariable:
+        """Add a variable (``None`` bounds are infinite; a binary has bounds 0 and 1)."""
+        ...
+
+    def row(self, terms: list[Term], sense: str, rhs: float, name: str) -> None:
+        """Add the row ``sum(coefficient * variable) <sense> rhs`` (``<=``, ``>=``, ``==``)."""
+        ...
+
+
+class PulpSink:
+    """Variables and rows of a :class:`pulp.LpProblem`."""
+
+    def __init__(self, lp: pulp.LpProblem) -> None:
+        self.lp = lp
+
+    def variable(
+        self,
+        name: str,
+        low: float | None = None,
+        high: float | None = None,
+        *,
+        binary: bool = False,
+    ) -> pulp.LpVariable:
+        """Add a PuLP variable."""
+        if binary:
+            return self.lp.add_variable(name, cat=pulp.LpBinary)
+        return self.lp.add_variable(name, low, high)
+
+    def row(self, terms: list[Term], sense: str, rhs: float, name: str) -> None:
+        """Add a PuLP constraint."""
+        expression = pulp.LpAffineExpression(terms)
+        if sense == "<=":
+            self.lp.addConstraint(expression <= rhs, name)
+        elif sense == ">=":
+            self.lp.addConstraint(expression >= rhs, name)
+        else:
+            self.lp.addConstraint(expression == rhs, name)
+
+
+class _Prefixed:
+    """A sink that puts ``prefix`` before every name it is given."""
+
+    def __init__(self, sink: Sink, prefix: str) -> None:
+        self.sink = sink
+        self.prefix = prefix
+
+    def variable(
+        self,
+        name: str,
+        low: float | None = None,
+        high: float | None = None,
+        *,
+        binary: bool = False,
+    ) -> pulp.LpVariable:
+        return self.sink.variable(self.prefix + name, low, high, binary=binary)
+
+    def row(self, terms: list[Term], sense: str, rhs: float, name: str) -> None:
+        self.sink.row(terms, sense, rhs, self.prefix + name)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One scenario's part of a model whose schedule several scenarios share.
+
+    The start and lever variables are the shared ones; the rows (capacities,
+    budgets, gates, precedence in force) and the objective are the scenario's own.
+    """
+
+    starts: Mapping[StartKey, pulp.LpVariable]
+    """Shared start variables: only starts possible in every scenario."""
+    uses: Mapping[UseKey, pulp.LpVariable]
+    prefix: str
+    """Put before the names of the scenario's own variables and rows."""
+    first: bool
+    """Whether this block adds the rows that do not depend on the scenario (one scope
+    per measure, lever limits)."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """A model built into a sink other than PuLP: its handles and objective."""
+
+    starts: dict[StartKey, pulp.LpVariable]
+    uses: dict[UseKey, pulp.LpVariable]
+    primary: list[Term]
+    """Objective terms (maximised for value, minimised for makespan)."""
+    notes: list[str]
+
+
 def build(
     problem: Problem, objective: ObjectiveSettings, makespan_bound: int | None = None
 ) -> Formulation:
@@ -126,6 +227,68 @@ ELASTIC_WEIGHTS = {
     "forced": 200.0,
 }
 PER_RELAXATION = 20.0
+
+
+def build_into(problem: Problem, objective: ObjectiveSettings, sink: Sink) -> Built:
+    """Build the same integer program as :func:`build` (no makespan bound) into ``sink``.
+
+    Used to hand a model to HiGHS as arrays without creating PuLP objects.
+    """
+    builder = _Builder(problem, objective, None, sink=sink)
+    builder.add_rows()
+    return Built(builder.starts, builder.uses, builder.primary_terms(), builder.notes)
+
+
+def build_block(
+    problem: Problem, objective: ObjectiveSettings, sink: Sink, block: Block
+) -> list[Term]:
+    """Add one scenario's rows over shared start and lever variables; return its objective.
+
+    The returned terms are the scenario's value (or makespan) of the shared schedule.
+    """
+    builder = _Builder(problem, objective, None, sink=_Prefixed(sink, block.prefix), block=block)
+    builder.add_rows()
+    return builder.primary_terms()
+
+
+def possible_starts(problem: Problem) -> set[StartKey]:
+    """Every start the integer program of ``problem`` has a variable for.
+
+    Inside the presolved window, and signing where every gate can be reached.
+    """
+    builder = _Builder(problem, ObjectiveSettings(), None, sink=_NoSink())
+    builder.low, builder.high = builder._support_bounds()
+    return {
+        (measure.id, scope.id, t)
+        for measure in problem.measures
+        if measure.force is not Force.OUT
+        for scope in measure.scopes
+        for t in builder._window_starts(measure, scope)
+        if builder._reachable(Candidate(measure, scope, t))
+    }
+
+
+def lever_keys(problem: Problem) -> list[UseKey]:
+    """Every lever use the integer program of ``problem`` has a variable for."""
+    builder = _Builder(problem, ObjectiveSettings(), None, sink=_NoSink())
+    return [(lever.id, t) for lever, t in builder._lever_periods()]
+
+
+class _NoSink:
+    """For builders that only compute bounds and windows."""
+
+    def variable(
+        self,
+        name: str,
+        low: float | None = None,
+        high: float | None = None,
+        *,
+        binary: bool = False,
+    ) -> pulp.LpVariable:
+        raise NotImplementedError
+
+    def row(self, terms: list[Term], sense: str, rhs: float, name: str) -> None:
+        raise NotImplementedError
 
 
 def build_elastic(problem: Problem, objective: ObjectiveSettings) -> Formulation:
@@ -158,8 +321,11 @@ class _Builder:
         makespan_bound: int | None,
         *,
         elastic: bool = False,
+        sink: Sink | None = None,
+        block: Block | None = None,
     ) -> None:
         self.problem = problem
+        self.block = block
         self.objective = objective
         self.horizon = problem.horizon
         self.makespan_bound = makespan_bound
@@ -171,6 +337,7 @@ class _Builder:
         self.span = min(self.horizon, makespan_bound) if makespan_bound else self.horizon
         sense = pulp.LpMaximize if objective.kind is ObjectiveKind.VALUE else pulp.LpMinimize
         self.lp = pulp.LpProblem(_safe(problem.name) or "seqopt", sense)
+        self.sink: Sink = sink if sink is not None else PulpSink(self.lp)
         self.starts: dict[StartKey, pulp.LpVariable] = {}
         self.candidates: dict[StartKey, Candidate] = {}
         self.uses: dict[UseKey, pulp.LpVariable] = {}
@@ -184,21 +351,32 @@ class _Builder:
         self._cumulative: dict[tuple[str, str, frozenset[str] | None], list[pulp.LpVariable]] = {}
 
     def build(self) -> Formulation:
+        self.add_rows()
+        primary = self._set_elastic_objective() if self.elastic else self._set_objective()
+        return Formulation(
+            self.lp, self.starts, self.uses, primary, self.notes, self.slacks, self.outside
+        )
+
+    def add_rows(self) -> None:
+        """Every variable and row; the objective is left to the caller."""
         self.low, self.high = self._support_bounds()
         self._add_start_variables()
         self._add_lever_variables()
-        self._add_one_scope_per_measure()
-        self._add_lever_limits()
+        if self.block is None or self.block.first:
+            self._add_one_scope_per_measure()
+            self._add_lever_limits()
         self._add_dependencies()
         self._add_capacities()
         if not self.elastic:
             self._add_conflict_cliques()  # implied by rules the elastic model may relax
         self._add_budgets()
         self._add_support_gates()
-        primary = self._set_elastic_objective() if self.elastic else self._set_objective()
-        return Formulation(
-            self.lp, self.starts, self.uses, primary, self.notes, self.slacks, self.outside
-        )
+
+    def primary_terms(self) -> list[Term]:
+        """The objective without tie-breaking: net value terms, or the makespan variable."""
+        if self.objective.kind is ObjectiveKind.VALUE:
+            return self._value_terms()
+        return [(self._makespan_variable(), 1.0)]
 
     # -- reachable support ---------------------------------------------------------
 
@@ -261,6 +439,9 @@ class _Builder:
     # -- variables -----------------------------------------------------------------
 
     def _add_start_variables(self) -> None:
+        if self.block is not None:
+            self._share_start_variables(self.block)
+            return
         for mi, measure in enumerate(self.problem.measures):
             if measure.force is Force.OUT:
                 continue
@@ -274,29 +455,48 @@ class _Builder:
                         late = t + scope.length - 1 - scope.latest_finish
                         self.outside[key] = max(0, scope.earliest_start - t, late)
                     name = f"start_{mi}_{si}_{t}_{_safe(measure.id)}_{_safe(scope.id)}"
-                    self.starts[key] = self.lp.add_variable(name, cat=pulp.LpBinary)
-                    self.candidates[key] = c
-                    self.by_measure[measure.id].append(key)
-                    self.owner[name] = measure.id
+                    self._register(key, c, self.sink.variable(name, binary=True))
             if measure.force is Force.IN and not self._of(measure.id):
                 self.notes.append(
                     f"{measure.name} must be done, but no start in its window lets it be "
                     "signed with enough support"
                 )
 
+    def _register(self, key: StartKey, c: Candidate, var: pulp.LpVariable) -> None:
+        self.starts[key] = var
+        self.candidates[key] = c
+        self.by_measure[c.measure.id].append(key)
+        self.owner[var.name] = c.measure.id
+
+    def _share_start_variables(self, block: Block) -> None:
+        """Use the shared start variables, with this scenario's scopes (durations, numbers)."""
+        for (measure_id, scope_id, t), var in block.starts.items():
+            measure = self.problem.measure_by_id[measure_id]
+            self._register(
+                (measure_id, scope_id, t), Candidate(measure, measure.scope(scope_id), t), var
+            )
+
     def _reachable(self, c: Candidate) -> bool:
         return all(self.high[g.series][c.signing] >= g.threshold.base - EPS for g in c.scope.gates)
 
     def _add_lever_variables(self) -> None:
+        if self.block is not None:
+            self.uses = dict(self.block.uses)
+            return
+        index = {lever.id: li for li, lever in enumerate(self.problem.levers)}
+        for lever, t in self._lever_periods():
+            name = f"use_{index[lever.id]}_{t}_{_safe(lever.id)}"
+            self.uses[(lever.id, t)] = self.sink.variable(name, binary=True)
+
+    def _lever_periods(self) -> Iterable[tuple[Lever, int]]:
         gating = {g.series for _, scope in self.problem.all_scopes() for g in scope.gates}
-        for li, lever in enumerate(self.problem.levers):
+        for lever in self.problem.levers:
             effects = self.effects_by_cause[(CauseKind.LEVER, lever.id)]
             # A lever that moves no series that gates a signing can only cost: never use it.
             if lever.max_uses == 0 or not any(e.series in gating for e in effects):
                 continue
             for t in range(lever.earliest, lever.latest + 1):
-                name = f"use_{li}_{t}_{_safe(lever.id)}"
-                self.uses[(lever.id, t)] = self.lp.add_variable(name, cat=pulp.LpBinary)
+                yield lever, t
 
     def _of(self, measure_id: str, scopes: frozenset[str] | None = None) -> list[StartKey]:
         keys = self.by_measure.get(measure_id, [])
@@ -329,13 +529,7 @@ class _Builder:
         terms = list(terms)
         if self.elastic and relax is not None:
             terms += self._slack_terms(sense, name, relax)
-        expression = pulp.LpAffineExpression(terms)
-        if sense == "<=":
-            self.lp.addConstraint(expression <= rhs, name)
-        elif sense == ">=":
-            self.lp.addConstraint(expression >= rhs, name)
-        else:
-            self.lp.addConstraint(expression == rhs, name)
+        self.sink.row(terms, sense, rhs, name)
 
     def _slack_terms(self, sense: str, name: str, relax: Relax) -> list[Term]:
         """Slack that lets a row give way in the direction it binds."""
@@ -398,7 +592,7 @@ class _Builder:
             entering[c.start if kind == "started" else c.in_force].append(k)
         variables: list[pulp.LpVariable] = []
         for t in range(self.span):
-            var = self.lp.add_variable(f"{kind}_{index}_{t}_{_safe(measure_id)}", 0, 1)
+            var = self.sink.variable(f"{kind}_{index}_{t}_{_safe(measure_id)}", 0, 1)
             terms: list[Term] = [(var, 1.0)]
             if t > 0:
                 terms.append((variables[-1], -1.0))
@@ -628,7 +822,7 @@ class _Builder:
             self._add(terms, "<=", -self.low[series_id][t], name, relax)
 
     def _support_variable(self, series_id: str, si: int, t: int) -> pulp.LpVariable:
-        level = self.lp.add_variable(
+        level = self.sink.variable(
             f"support_{si}_{t}_{_safe(series_id)}", self.low[series_id][t], self.high[series_id][t]
         )
         terms: list[Term] = [(level, 1.0)]
@@ -648,10 +842,7 @@ class _Builder:
     # -- objective -----------------------------------------------------------------
 
     def _set_objective(self) -> pulp.LpAffineExpression:
-        if self.objective.kind is ObjectiveKind.VALUE:
-            primary = pulp.LpAffineExpression(self._value_terms())
-        else:
-            primary = pulp.LpAffineExpression([(self._makespan_variable(), 1.0)])
+        primary = pulp.LpAffineExpression(self.primary_terms())
         self.lp.setObjective(primary)
         return primary
 
@@ -712,13 +903,13 @@ class _Builder:
         finish times :math:`C \ge \sum_{s,t} (t + d_{ms}) x_{mst}`; that row
         is kept for measures that are not forced.
         """
-        makespan = self.lp.add_variable("makespan", 0, self.span)
+        makespan = self.sink.variable("makespan", 0, self.span)
         forced = [m.id for m in self.problem.measures if m.force is Force.IN and self._of(m.id)]
         running_terms: list[Term] = [(makespan, 1.0)]
         if forced:
             finished = {m: self._cumulative_vars(m, None, "in_force") for m in forced}
             for t in range(self.span):
-                running = self.lp.add_variable(f"running_{t}", 0, 1)
+                running = self.sink.variable(f"running_{t}", 0, 1)
                 running_terms.append((running, -1.0))
                 for mi, measure_id in enumerate(forced):
                     self._add(

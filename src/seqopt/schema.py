@@ -94,6 +94,21 @@ def _source() -> Column:
     )
 
 
+DISTRIBUTIONS = ("triangular", "uniform", "pert")
+"""How a simulation reads an estimate's range (``seqopt simulate``, docs/uncertainty.md)."""
+
+
+def _distribution() -> Column:
+    return Column(
+        "distribution",
+        Kind.CHOICE,
+        "How seqopt simulate draws this row's estimates from their ranges: triangular "
+        "(peak at the base value), uniform, or pert (a smooth bell peaking at the base value).",
+        choices=DISTRIBUTIONS,
+        default="triangular",
+    )
+
+
 def _period(name: str, doc: str, *, required: bool = False, default: str = "") -> Column:
     return Column(
         name, Kind.TEXT, doc, required=required, refers_to="periods.period", default=default
@@ -158,6 +173,7 @@ SHEETS: tuple[Sheet, ...] = (
             _period(
                 "latest_finish", "Last period in which it may be signed.", default="last period"
             ),
+            _distribution(),
             _source(),
         ),
         key=("measure", "scope"),
@@ -192,6 +208,7 @@ SHEETS: tuple[Sheet, ...] = (
                 default="0",
             ),
             Column("unit", Kind.TEXT, "Unit of measurement, for reports."),
+            _distribution(),
             _source(),
         ),
         key=("resource",),
@@ -216,6 +233,7 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=0,
                 estimate=True,
             ),
+            _distribution(),
             _source(),
         ),
         key=("resource", "period"),
@@ -239,6 +257,7 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=0,
                 estimate=True,
             ),
+            _distribution(),
             _source(),
         ),
         key=("measure", "scope", "resource"),
@@ -278,6 +297,7 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=0,
                 estimate=True,
             ),
+            _distribution(),
             _source(),
         ),
         key=("lever", "resource"),
@@ -307,6 +327,7 @@ SHEETS: tuple[Sheet, ...] = (
                 maximum=100,
                 estimate=True,
             ),
+            _distribution(),
             _source(),
         ),
         key=("series", "period"),
@@ -356,6 +377,7 @@ SHEETS: tuple[Sheet, ...] = (
                 estimate=True,
                 default="0",
             ),
+            _distribution(),
             _source(),
         ),
         key=("cause_kind", "cause", "cause_scope", "series"),
@@ -378,6 +400,7 @@ SHEETS: tuple[Sheet, ...] = (
                 maximum=100,
                 estimate=True,
             ),
+            _distribution(),
             _source(),
         ),
         key=("measure", "scope", "series"),

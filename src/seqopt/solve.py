@@ -111,7 +111,7 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
     if outcome.status.has_plan:
         plan = read_plan(formulation)
         evaluation = evaluate(problem, plan, objective)
-        _verify(evaluation, outcome.objective)
+        verify(evaluation, outcome.objective)
         if objective.tie_break:
             evaluation, outcome = _break_ties(problem, objective, evaluation, outcome)
     elif greedy is not None and outcome.status in (Status.NO_SOLUTION, Status.INFEASIBLE):
@@ -169,7 +169,7 @@ def _break_ties(
     if plan == evaluation.plan:
         return evaluation, outcome
     moved = evaluate(problem, plan, objective)
-    gap = outcome.gap if outcome.bound is None else _relative_gap(moved.objective, outcome.bound)
+    gap = outcome.gap if outcome.bound is None else relative_gap(moved.objective, outcome.bound)
     status = outcome.status
     if gap is not None and gap <= PROVEN_GAP:
         status = Status.OPTIMAL  # the better plan meets the proven bound: that is a proof
@@ -191,7 +191,14 @@ def read_plan(formulation: Formulation) -> Plan:
     return Plan.of(assignments, uses)
 
 
-def _verify(evaluation: Evaluation, solver_objective: float | None) -> None:
+def verify(evaluation: Evaluation, solver_objective: float | None) -> None:
+    """Refuse a solver's plan that breaks a rule or whose value the evaluator does not confirm.
+
+    Raises
+    ------
+    PlanRejected
+        On any violation, or a value differing by more than ``AGREEMENT`` (relative).
+    """
     if evaluation.violations:
         broken = "; ".join(v.message for v in evaluation.violations)
         raise PlanRejected(f"the solver's plan breaks rules the evaluator checks: {broken}")
@@ -225,7 +232,8 @@ def _run(
     return _run_highs(formulation, solver, start, absolute_gap)
 
 
-def _relative_gap(value: float, bound: float) -> float:
+def relative_gap(value: float, bound: float) -> float:
+    """``|value - bound| / |value|`` (0 when they agree to 1e-9)."""
     return abs(value - bound) / max(abs(value), 1e-9) if abs(value - bound) > 1e-9 else 0.0
 
 
@@ -258,7 +266,7 @@ def classify(stop: Stop, has_solution: bool, value: float | None, bound: float |
         return Status.UNBOUNDED
     if not has_solution or value is None:
         return Status.NO_SOLUTION if stop is Stop.LIMIT else Status.ERROR
-    if stop is Stop.FINISHED and bound is not None and _relative_gap(value, bound) <= PROVEN_GAP:
+    if stop is Stop.FINISHED and bound is not None and relative_gap(value, bound) <= PROVEN_GAP:
         return Status.OPTIMAL
     return Status.FEASIBLE
 
@@ -305,6 +313,26 @@ def _run_highs(
     info = highs.getInfo()
     words = highs.modelStatusToString(model_status)
     statuses = highspy.HighsModelStatus
+    stop, has_solution = highs_stop(highs)
+    value = bound = None
+    if has_solution:
+        value = _primary(formulation)
+        if model_status == statuses.kModelEmpty or not _is_mip(formulation):
+            bound = value
+        else:
+            # PuLP hands HiGHS a minimisation; a maximum comes back negated.
+            sign = -1.0 if formulation.lp.sense == pulp.LpMaximize else 1.0
+            bound = sign * float(info.mip_dual_bound)
+    status = classify(stop, has_solution, value, bound)
+    gap = relative_gap(value, bound) if value is not None and bound is not None else None
+    return _Outcome(status, value, bound, gap, words)
+
+
+def highs_stop(highs: Any) -> tuple[Stop, bool]:
+    """Why a HiGHS run stopped, and whether it holds a feasible solution."""
+    import highspy
+
+    statuses = highspy.HighsModelStatus
     stops = {
         statuses.kOptimal: Stop.FINISHED,
         statuses.kModelEmpty: Stop.FINISHED,
@@ -317,22 +345,9 @@ def _run_highs(
         statuses.kInterrupt: Stop.LIMIT,
         statuses.kSolutionLimit: Stop.LIMIT,
     }
-    stop = stops.get(model_status, Stop.ERROR)
-    has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
-    if model_status == statuses.kModelEmpty:
-        has_solution = True
-    value = bound = None
-    if has_solution:
-        value = _primary(formulation)
-        if model_status == statuses.kModelEmpty or not _is_mip(formulation):
-            bound = value
-        else:
-            # PuLP hands HiGHS a minimisation; a maximum comes back negated.
-            sign = -1.0 if formulation.lp.sense == pulp.LpMaximize else 1.0
-            bound = sign * float(info.mip_dual_bound)
-    status = classify(stop, has_solution, value, bound)
-    gap = _relative_gap(value, bound) if value is not None and bound is not None else None
-    return _Outcome(status, value, bound, gap, words)
+    model_status = highs.getModelStatus()
+    has_solution = int(highs.getInfo().primal_solution_status) == 2  # kSolutionStatusFeasible
+    return stops.get(model_status, Stop.ERROR), has_solution or model_status == statuses.kModelEmpty
 
 
 def _is_mip(formulation: Formulation) -> bool:
@@ -397,7 +412,7 @@ def _run_cbc(
         elif stop is Stop.FINISHED and "gap" not in lowered:
             bound = value  # "Optimal solution found": CBC closed the gap completely
     status_ = classify(stop, has_solution, value, bound)
-    gap = _relative_gap(value, bound) if value is not None and bound is not None else None
+    gap = relative_gap(value, bound) if value is not None and bound is not None else None
     return _Outcome(status_, value, bound, gap, words)
 
 

@@ -15,13 +15,14 @@ import difflib
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from seqopt.data import (
     CauseKind,
     Dependency,
     DependencyKind,
+    Distribution,
     Effect,
     Estimate,
     Force,
@@ -167,6 +168,7 @@ class _Reader:
             values = {
                 c.name: _read_cell(table, row, c, self.periods, issues) for c in sheet.columns
             }
+            _apply_distribution(values)
             self.issues.extend(issues)
             records.append(Record(Origin(table.file, table.sheet, row.number), values, not issues))
         return records
@@ -433,6 +435,16 @@ def _effects(records: dict[str, list[Record]]) -> Iterable[Effect]:
             source=r.text("source") or "",
             origin=r.origin,
         )
+
+
+def _apply_distribution(values: dict[str, Value]) -> None:
+    """A row's ``distribution`` applies to every estimate on the row (blank: triangular)."""
+    chosen = values.get("distribution")
+    if not isinstance(chosen, str) or chosen == Distribution.TRIANGULAR:
+        return
+    for name, value in values.items():
+        if isinstance(value, Estimate):
+            values[name] = replace(value, distribution=Distribution(chosen))
 
 
 def _declared(records: list[Record], column: str) -> set[str]:

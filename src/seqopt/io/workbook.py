@@ -71,7 +71,9 @@ def _readme(worksheet: Worksheet) -> None:
             "One sheet per kind of record. Row 1 holds the headers (hover over a header for "
             "its meaning). Blank optional cells take the default named in the note. Columns "
             "ending in _low and _high give the range of an estimate; leave them blank when "
-            "the number is known. Every row has a source column: cite where a number comes "
+            "the number is known. A row's distribution column (triangular, uniform or pert; "
+            "blank: triangular) says how seqopt simulate draws its estimates from their "
+            "ranges. Every row has a source column: cite where a number comes "
             "from, or say it is an estimate and why.",
         ),
         (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from seqopt.atomic import atomic_folder
-from seqopt.data import Estimate, Problem, ResourceKind
+from seqopt.data import Distribution, Estimate, Problem, ResourceKind
 from seqopt.io.tables import Cell, write_csv_folder
 from seqopt.io.workbook import Grid, write_workbook
 from seqopt.schema import SHEETS_BY_NAME
@@ -19,6 +19,14 @@ def _estimate(value: Estimate) -> list[Cell]:
     if value.is_exact:
         return [_number(value.base), None, None]
     return [_number(value.base), _number(value.low), _number(value.high)]
+
+
+def _distribution(*values: Estimate) -> str | None:
+    """The row's distribution cell: blank for the default, else the first one set."""
+    for value in values:
+        if value.distribution is not Distribution.TRIANGULAR:
+            return value.distribution.value
+    return None
 
 
 def _number(value: float) -> int | float:
@@ -42,14 +50,24 @@ def problem_grids(problem: Problem) -> dict[str, Grid]:
                     *_estimate(scope.duration),
                     label[scope.earliest_start],
                     label[scope.latest_finish],
+                    _distribution(scope.benefit, scope.duration),
                     scope.source,
                 ]
             )
             for resource_id, use in scope.use.items():
-                rows["scope_use"].append([measure.id, scope.id, resource_id, *_estimate(use), None])
+                rows["scope_use"].append(
+                    [measure.id, scope.id, resource_id, *_estimate(use), _distribution(use), None]
+                )
             for gate in scope.gates:
                 rows["gates"].append(
-                    [measure.id, scope.id, gate.series, *_estimate(gate.threshold), gate.source]
+                    [
+                        measure.id,
+                        scope.id,
+                        gate.series,
+                        *_estimate(gate.threshold),
+                        _distribution(gate.threshold),
+                        gate.source,
+                    ]
                 )
     for resource in problem.resources:
         rows["resources"].append(
@@ -60,12 +78,21 @@ def problem_grids(problem: Problem) -> dict[str, Grid]:
                 *_estimate(resource.capacity),
                 *_estimate(resource.price),
                 resource.unit,
+                _distribution(resource.capacity, resource.price),
                 resource.source,
             ]
         )
         if resource.kind is ResourceKind.RENEWABLE:
             for period, capacity in sorted(resource.overrides.items()):
-                rows["capacity"].append([resource.id, label[period], *_estimate(capacity), None])
+                rows["capacity"].append(
+                    [
+                        resource.id,
+                        label[period],
+                        *_estimate(capacity),
+                        _distribution(capacity),
+                        None,
+                    ]
+                )
     for lever in problem.levers:
         rows["levers"].append(
             [
@@ -78,11 +105,15 @@ def problem_grids(problem: Problem) -> dict[str, Grid]:
             ]
         )
         for resource_id, use in lever.use.items():
-            rows["lever_use"].append([lever.id, resource_id, *_estimate(use), None])
+            rows["lever_use"].append(
+                [lever.id, resource_id, *_estimate(use), _distribution(use), None]
+            )
     for series in problem.series:
         rows["series"].append([series.id, series.name, series.source])
         for period, value in enumerate(series.baseline):
-            rows["baseline"].append([series.id, label[period], *_estimate(value), None])
+            rows["baseline"].append(
+                [series.id, label[period], *_estimate(value), _distribution(value), None]
+            )
     for effect in problem.effects:
         rows["effects"].append(
             [
@@ -93,6 +124,7 @@ def problem_grids(problem: Problem) -> dict[str, Grid]:
                 *_estimate(effect.amount),
                 effect.delay,
                 *_estimate(effect.decay),
+                _distribution(effect.amount, effect.decay),
                 effect.source,
             ]
         )

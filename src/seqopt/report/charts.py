@@ -1,4 +1,4 @@
-"""Every chart of a report: the roadmap, support against thresholds, and resource use.
+"""Every chart of a report: roadmap, support, resources; and simulation and sensitivity charts.
 
 Each chart module has ``plot_*`` functions that draw one panel on a given
 matplotlib ``Axes`` and a ``*_figure`` function that lays out the whole
@@ -17,11 +17,21 @@ from seqopt.report.resources import resources_figure
 from seqopt.report.roadmap import roadmap_figure
 from seqopt.report.style import Rendered, render
 from seqopt.report.support import support_figure
+from seqopt.report.uncertainty import (
+    core_index_figure,
+    regret_figure,
+    signing_figure,
+    tornado_figure,
+)
 
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure | None]] = {
     "roadmap": roadmap_figure,
     "support": support_figure,
     "resources": resources_figure,
+    "core_index": core_index_figure,
+    "signing": signing_figure,
+    "regret": regret_figure,
+    "tornado": tornado_figure,
 }
 """Every chart of a report, by file name stem, in reading order."""
 

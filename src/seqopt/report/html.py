@@ -19,12 +19,17 @@ from markupsafe import Markup, escape
 from seqopt.report import words
 from seqopt.report.style import Rendered
 from seqopt.report.tables import Table, inputs_table, plan_tables
+from seqopt.report.uncertainty import break_even_table, breakage_table, core_index_table
 from seqopt.report.why import why_sections
 
 CHART_TITLES = {
     "roadmap": "Roadmap: what is negotiated, signed and in force when",
     "support": "Public support against the thresholds it must reach at signing",
     "resources": "Resources: use against capacity, and budgets used",
+    "core_index": "Under uncertainty: how often each measure is in the optimal plan",
+    "signing": "Under uncertainty: when each measure is signed",
+    "regret": "Under uncertainty: optimal value and the regret of the base plan",
+    "tornado": "Sensitivity: what each estimate's range does to the optimal value",
 }
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
@@ -69,6 +74,14 @@ def _environment() -> Environment:
 def report_html(document: dict[str, Any], charts: Mapping[str, Rendered]) -> str:
     """Render ``report.html`` from a plan document and its rendered charts."""
     tables: dict[str, Table] = {t.key: t for t in plan_tables(document)}
+    simulation = document.get("simulation")
+    sensitivity = document.get("sensitivity")
+    analysis: dict[str, Table] = {}
+    if simulation:
+        analysis["core_index"] = core_index_table(simulation)
+        analysis["breakage"] = breakage_table(simulation)
+    if sensitivity:
+        analysis["break_even"] = break_even_table(sensitivity)
     context = {
         "document": document,
         "title": document.get("description") or f"{document['model']}: sequencing plan",
@@ -84,5 +97,8 @@ def report_html(document: dict[str, Any], charts: Mapping[str, Rendered]) -> str
         "tables": tables,
         "inputs": inputs_table(document),
         "why": why_sections(document),
+        "simulation": simulation,
+        "sensitivity": sensitivity,
+        "analysis": analysis,
     }
     return _environment().get_template("report.html.j2").render(context)

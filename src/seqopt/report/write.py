@@ -6,6 +6,7 @@ Everything is rendered in memory first, then written with
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,42 @@ REPORT_FILE = "report.html"
 CHART_FORMATS = ("svg", "png")
 
 
+ANALYSES = {"simulation": "simulation.json", "sensitivity": "sensitivity.json"}
+"""Analyses a report shows when their file lies beside ``plan.json``, by document key."""
+
+
+def with_analyses(folder: Path, document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with the simulation and sensitivity results found in ``folder``, if any.
+
+    Results of another model or input (a different input SHA-256) are left out.
+    """
+    found = dict(document)
+    for key, name in ANALYSES.items():
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            part = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        same_input = part.get("input", {}).get("sha256") == document.get("input", {}).get("sha256")
+        if isinstance(part, dict) and part.get("model") == document.get("model") and same_input:
+            found[key] = part
+    return found
+
+
 def write_report(folder: Path, document: dict[str, Any]) -> list[Path]:
     """Write ``report.html`` and the charts of ``document`` into ``folder``.
+
+    A ``simulation.json`` or ``sensitivity.json`` of the same model and input in
+    ``folder`` adds its charts and tables.
 
     Returns
     -------
     list of Path
         The files written, the page first.
     """
+    document = with_analyses(folder, document)
     rendered = charts(document)
     page = report_html(document, rendered)
     targets = [folder / REPORT_FILE]

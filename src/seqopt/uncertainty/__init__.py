@@ -1,0 +1,1 @@
+"""Decisions under uncertainty: sampling, scenarios, robust plans and sensitivity."""

@@ -1,0 +1,234 @@
+"""Every estimated number of a problem, by a stable path, and a problem with new values.
+
+A *site* is one uncertain number as the planner entered it: one cell (with its
+``_low`` and ``_high`` companions) of one row. A measure-wide gate row applies
+to every scope of the measure, and a baseline value carries forward to the
+periods after it: each is still one number, one site, and a value drawn for it
+applies everywhere the row applies.
+
+Paths read ``sheet:key/key:column`` (for example ``scopes:gsomia/narrow:benefit``
+or ``baseline:kr_gsomia/2015Q3:value``); they are stable for a given input, so a
+sample, a CSV row or a tornado bar can be traced back to its cell.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+from seqopt.data import CauseKind, Effect, Estimate, Gate, Measure, Problem, Resource, Scope, Series
+
+Visit = Callable[[str, str, Estimate, bool], Estimate]
+"""Called with (path, subject, estimate, integer); returns the estimate to put in its place."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """One estimated number of a problem."""
+
+    path: str
+    """Stable name: sheet, key and column."""
+    subject: str
+    """What it is, in words (names from the input), for reports."""
+    estimate: Estimate
+    integer: bool
+    """Whether values are whole numbers (durations): drawn values are rounded."""
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether the range has any width."""
+        return self.estimate.low < self.estimate.high
+
+
+def sites(problem: Problem, *, uncertain_only: bool = True) -> tuple[Site, ...]:
+    """Every estimate of ``problem`` in input order (only those with a range, by default)."""
+    found: list[Site] = []
+
+    def record(path: str, subject: str, estimate: Estimate, integer: bool) -> Estimate:
+        found.append(Site(path, subject, estimate, integer))
+        return estimate
+
+    _walk(problem, record)
+    return tuple(s for s in found if s.uncertain or not uncertain_only)
+
+
+def with_values(problem: Problem, values: Mapping[str, float]) -> Problem:
+    """``problem`` with the base value of each site named in ``values`` replaced.
+
+    Low and high are kept; a site not named keeps its base value. A value for a
+    whole-number site must be whole.
+    """
+
+    def substitute(path: str, subject: str, estimate: Estimate, integer: bool) -> Estimate:
+        value = values.get(path)
+        if value is None or value == estimate.base:
+            return estimate
+        if integer and not float(value).is_integer():
+            raise ValueError(f"{path} takes whole numbers, got {value}")
+        return replace(estimate, base=float(value))
+
+    return _walk(problem, substitute)
+
+
+def round_half_up(value: float) -> float:
+    """The nearest whole number, halves rounded up (how drawn durations are rounded)."""
+    return float(math.floor(value + 0.5))
+
+
+class _Walk:
+    """Visit every estimate once per site and rebuild the problem with what the visitor returns.
+
+    A site that appears in several places (a measure-wide gate, a carried-forward
+    baseline value) is visited once; its replacement is used in every place.
+    """
+
+    def __init__(self, problem: Problem, visit: Visit) -> None:
+        self.problem = problem
+        self.visit = visit
+        self.seen: dict[str, Estimate] = {}
+        self.used: set[str] = set()
+        self.gates: dict[int, Gate] = {}
+        """Replaced gates by the original's id, so that a shared gate stays shared."""
+
+    def site(self, path: str, subject: str, estimate: Estimate, integer: bool = False) -> Estimate:
+        if path not in self.seen:
+            self.seen[path] = self.visit(path, subject, estimate, integer)
+        return self.seen[path]
+
+    def unique(self, path: str) -> str:
+        """Make a path unique (problems built in code may repeat a key)."""
+        candidate, count = path, 1
+        while candidate in self.used:
+            count += 1
+            candidate = f"{path}#{count}"
+        self.used.add(candidate)
+        return candidate
+
+    def rebuilt(self) -> Problem:
+        p = self.problem
+        return replace(
+            p,
+            measures=tuple(self.measure(m) for m in p.measures),
+            resources=tuple(self.resource(r) for r in p.resources),
+            levers=tuple(
+                replace(
+                    lever,
+                    use=self.uses(
+                        lever.use, f"lever_use:{lever.id}/{{}}:use", f"{lever.name}: use of {{}}"
+                    ),
+                )
+                for lever in p.levers
+            ),
+            series=tuple(self.series(s) for s in p.series),
+            effects=tuple(self.effect(e) for e in p.effects),
+        )
+
+    def measure(self, measure: Measure) -> Measure:
+        shared = _shared_gates(measure)
+        scopes = []
+        for scope in measure.scopes:
+            key = f"{measure.id}/{scope.id}"
+            name = f"{measure.name} ({scope.name})"
+            benefit = self.site(
+                self.unique(f"scopes:{key}:benefit"), f"{name}: benefit", scope.benefit
+            )
+            duration = self.site(
+                self.unique(f"scopes:{key}:duration"), f"{name}: duration", scope.duration, True
+            )
+            use = self.uses(scope.use, f"scope_use:{key}/{{}}:use", f"{name}: use of {{}}")
+            gates = tuple(self.gate(measure, scope, gate, shared) for gate in scope.gates)
+            scopes.append(replace(scope, benefit=benefit, duration=duration, use=use, gates=gates))
+        return replace(measure, scopes=tuple(scopes))
+
+    def gate(self, measure: Measure, scope: Scope, gate: Gate, shared: Mapping[int, str]) -> Gate:
+        if id(gate) in self.gates:
+            return self.gates[id(gate)]
+        owners = shared.get(id(gate), scope.id)
+        series = self.problem.series_by_id.get(gate.series)
+        series_name = series.name if series is not None else gate.series
+        where = measure.name if owners == "*" else f"{measure.name} ({scope.name})"
+        path = f"gates:{measure.id}/{owners}/{gate.series}:threshold"
+        path = self.unique(path)
+        threshold = self.site(path, f"{where}: threshold on {series_name}", gate.threshold)
+        self.gates[id(gate)] = replace(gate, threshold=threshold)
+        return self.gates[id(gate)]
+
+    def uses(self, use: Mapping[str, Estimate], path: str, subject: str) -> dict[str, Estimate]:
+        names = self.problem.resource_by_id
+        return {
+            resource_id: self.site(
+                self.unique(path.format(resource_id)),
+                subject.format(names[resource_id].name if resource_id in names else resource_id),
+                amount,
+            )
+            for resource_id, amount in use.items()
+        }
+
+    def resource(self, resource: Resource) -> Resource:
+        key = f"resources:{resource.id}"
+        capacity = self.site(
+            self.unique(f"{key}:capacity"), f"{resource.name}: capacity", resource.capacity
+        )
+        price = self.site(self.unique(f"{key}:price"), f"{resource.name}: price", resource.price)
+        labels = self.problem.periods
+        overrides = {
+            period: self.site(
+                self.unique(f"capacity:{resource.id}/{labels[period]}:capacity"),
+                f"{resource.name}: capacity in {labels[period]}",
+                value,
+            )
+            for period, value in resource.overrides.items()
+        }
+        return replace(resource, capacity=capacity, price=price, overrides=overrides)
+
+    def series(self, series: Series) -> Series:
+        labels = self.problem.periods
+        baseline: list[Estimate] = []
+        first = 0
+        for t, value in enumerate(series.baseline):
+            # A value carried forward is the same object as the row's: one site.
+            if t == 0 or value is not series.baseline[t - 1]:
+                first = t
+                path = self.unique(f"baseline:{series.id}/{labels[t]}:value")
+                subject = f"{series.name}: baseline from {labels[t]}"
+                baseline.append(self.site(path, subject, value))
+            else:
+                baseline.append(baseline[first])
+        return replace(series, baseline=tuple(baseline))
+
+    def effect(self, effect: Effect) -> Effect:
+        scope = effect.cause_scope or "*"
+        key = f"effects:{effect.cause_kind.value}:{effect.cause}/{scope}/{effect.series}"
+        cause = self._cause_name(effect)
+        series = self.problem.series_by_id.get(effect.series)
+        target = series.name if series is not None else effect.series
+        amount = self.site(
+            self.unique(f"{key}:amount"), f"{cause} on {target}: amount", effect.amount
+        )
+        decay = self.site(self.unique(f"{key}:decay"), f"{cause} on {target}: decay", effect.decay)
+        return replace(effect, amount=amount, decay=decay)
+
+    def _cause_name(self, effect: Effect) -> str:
+        lever = self.problem.lever_by_id.get(effect.cause)
+        measure = self.problem.measure_by_id.get(effect.cause)
+        owner = lever if effect.cause_kind is CauseKind.LEVER else measure
+        return owner.name if owner is not None else effect.cause
+
+
+def _shared_gates(measure: Measure) -> dict[int, str]:
+    """Gates that one input row gives several scopes: ``"*"`` for all, else the scope ids."""
+    owners: dict[int, list[str]] = {}
+    for scope in measure.scopes:
+        for gate in scope.gates:
+            owners.setdefault(id(gate), []).append(scope.id)
+    every = [s.id for s in measure.scopes]
+    return {
+        key: "*" if scopes == every else ",".join(scopes)
+        for key, scopes in owners.items()
+        if len(scopes) > 1
+    }
+
+
+def _walk(problem: Problem, visit: Visit) -> Problem:
+    return _Walk(problem, visit).rebuilt()
