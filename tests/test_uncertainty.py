@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from seqopt.cli import app
-from seqopt.data import Distribution, Estimate, Measure, Problem, Series
+from seqopt.data import Distribution, Estimate, Force, Measure, Problem, Series
 from seqopt.errors import InputError
 from seqopt.evaluate import evaluate
 from seqopt.generate import synthetic_problem
@@ -35,7 +35,7 @@ from seqopt.uncertainty.sampling import (
 from seqopt.uncertainty.scenarios import Job, run_scenarios
 from seqopt.uncertainty.sensitivity import break_evens, swings, tornado
 
-from builders import budget, e, measure, problem, renewable, scope
+from builders import budget, e, measure, problem, renewable, scope, series
 
 ROOT = Path(__file__).resolve().parents[1]
 OBJECTIVE = ObjectiveSettings()
@@ -572,3 +572,16 @@ def test_report_leaves_out_a_simulation_of_another_input(tiny_model: Path) -> No
     assert result.exit_code == 0, result.output
     assert 'id="core_index-chart"' not in (out / "report.html").read_text(encoding="utf-8")
     assert not (out / "core_index.svg").exists()
+
+
+def test_a_forced_measure_that_support_never_allows_makes_a_scenario_infeasible() -> None:
+    # Nothing is left to decide, so the model has no variables: HiGHS calls such a
+    # model "empty" and would return an empty plan unless the 0 = 1 row is caught.
+    p = problem(
+        4,
+        measure("a", scope(gates={"pub": 90}), force=Force.IN),
+        series=[series("pub", 50, 50, 50, 60)],
+    )
+    fast = solve_fast(p, OBJECTIVE, SETTINGS)
+    assert fast.status.value == solve(p, OBJECTIVE, SETTINGS).status.value == "infeasible"
+    assert fast.plan is None

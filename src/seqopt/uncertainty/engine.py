@@ -71,6 +71,8 @@ class ArraySink:
     starts: list[int] = field(default_factory=lambda: [0])
     index: list[int] = field(default_factory=list)
     value: list[float] = field(default_factory=list)
+    impossible: list[str] = field(default_factory=list)
+    """Rows without variables whose right-hand side 0 cannot meet (``0 = 1``)."""
 
     def variable(
         self,
@@ -97,6 +99,9 @@ class ArraySink:
             if coefficient != 0:
                 self.index.append(column)
                 self.value.append(coefficient)
+        if not any(merged.values()) and not _holds(0.0, sense, rhs):
+            # HiGHS drops a model without columns as "empty" and never reads such a row.
+            self.impossible.append(name)
         self.starts.append(len(self.index))
         self.row_lower.append(rhs if sense in (">=", "==") else -INFINITY)
         self.row_upper.append(rhs if sense in ("<=", "==") else INFINITY)
@@ -128,6 +133,15 @@ class ArraySink:
         return lp
 
 
+def _holds(value: float, sense: str, rhs: float) -> bool:
+    tolerance = 1e-9
+    if sense == "<=":
+        return value <= rhs + tolerance
+    if sense == ">=":
+        return value >= rhs - tolerance
+    return abs(value - rhs) <= tolerance
+
+
 @dataclass(frozen=True)
 class Solved:
     """The verified outcome of one scenario's solve."""
@@ -141,6 +155,11 @@ class Solved:
     def value(self) -> float | None:
         """The evaluator's value of the plan, when there is one."""
         return self.evaluation.objective if self.evaluation is not None else None
+
+    @property
+    def plan(self) -> Plan | None:
+        """The verified plan, when there is one."""
+        return self.evaluation.plan if self.evaluation is not None else None
 
 
 def solve_fast(
@@ -199,6 +218,8 @@ def run_arrays(
     start: Plan | None = None,
 ) -> Run:
     """Run HiGHS on the model in ``sink`` whose handles and objective are ``built``."""
+    if sink.impossible:
+        return Run(Status.INFEASIBLE, None, None, None, f"impossible rows: {sink.impossible}")
     highs = _highs(settings, options)
     highs.passModel(sink.highs_lp(built.primary, objective.kind is ObjectiveKind.VALUE))
     if start is not None:
