@@ -427,6 +427,25 @@ def test_tornado_and_break_even_match_the_hand_calculation() -> None:
     assert len(found_b) == 1 and found_b[0].threshold == pytest.approx(5.0, abs=0.01)
 
 
+def test_break_even_beyond_the_range_when_no_swing_drops_a_measure() -> None:
+    # a's benefit ranges 5..10 around 6 and it costs 4: it stays at every end of its range,
+    # and leaves only when its benefit falls below 4, outside the range.
+    p = threshold_problem()
+    a = p.measure_by_id["a"]
+    narrowed = replace(a, scopes=(replace(a.scopes[0], benefit=ranged(6, 5, 10)),))
+    p = replace(p, measures=(narrowed, p.measure_by_id["b"]))
+    found = [s for s in sites(p) if s.path == "scopes:a/s:benefit"]
+    base = solve(p, OBJECTIVE, SETTINGS)
+    assert base.plan is not None and base.objective is not None
+    job = Job(p, OBJECTIVE, SETTINGS, base.plan, tuple(s.path for s in found))
+    ordered = tornado(swings(job, found, base.plan), base.objective)
+    assert not ordered[0].low.leaves and not ordered[0].high.leaves
+    (beyond,) = break_evens(job, ordered, 5)
+    assert beyond.measure == "a" and not beyond.enters and beyond.beyond_range
+    assert beyond.threshold == pytest.approx(4.0, abs=0.01) and beyond.threshold < 4.0
+    assert break_evens(job, ordered, 0) == []
+
+
 # -- command line --------------------------------------------------------------------------
 
 

@@ -303,6 +303,7 @@ def break_even_table(sensitivity: dict[str, Any]) -> Table:
             Column("Measure"),
             Column("Change"),
             Column("Threshold", ",.4g"),
+            Column("Where"),
         ),
         tuple(
             (
@@ -311,8 +312,10 @@ def break_even_table(sensitivity: dict[str, Any]) -> Table:
                 b["measure_name"],
                 "enters the plan" if b["enters"] else "leaves the plan",
                 b["threshold"],
+                "beyond the estimated range" if b.get("beyond_range") else "within the range",
             )
             for b in sensitivity["break_even"]
         ),
-        "No single estimate within its range changes which measures are done.",
+        "No single estimate within its range changes which measures are done, nor does any "
+        "benefit of a measure in the plan searched down to zero.",
     )

@@ -8,7 +8,11 @@ swing whose optimal plan differs from the base plan is flagged with what moves.
 For the inputs with the widest swings that change which measures are done,
 the *break-even value* is the value between base and that end at which a
 measure enters or leaves the optimal plan, found by bisection on re-solves
-(whole numbers, for durations, are tried one by one).
+(whole numbers, for durations, are tried one by one). When fewer inputs than
+asked change which measures are done within their ranges (a plan whose
+measures all hold across every single swing), the search goes on beyond the
+range for the benefits with the widest swings: how far the benefit of a
+measure in the plan may fall, towards zero, before the measure leaves.
 """
 
 from __future__ import annotations
@@ -82,6 +86,8 @@ class BreakEven:
     threshold: float
     """The first value (from base towards ``towards``) at which the change is seen."""
     towards: float
+    beyond_range: bool = False
+    """Whether the threshold lies outside the estimate's low-high range."""
 
 
 def swings(
@@ -140,8 +146,13 @@ def break_evens(
     workers: int = 1,
     scheduler: str | None = None,
 ) -> list[BreakEven]:
-    """Break-even values for the ``count`` widest swings that change which measures are done."""
-    pairs: list[tuple[int, Site, End, str, bool]] = []
+    """Break-even values for ``count`` inputs, widest swings first.
+
+    First the swings that change which measures are done within the range; then,
+    if fewer than ``count`` do, the benefits of measures in the base plan searched
+    beyond their range, down to zero (only where the measure leaves by then).
+    """
+    searches: list[Search] = []
     chosen = 0
     for swing in ordered:
         if chosen >= count:
@@ -152,41 +163,77 @@ def break_evens(
         chosen += 1
         index = job.paths.index(swing.site.path)
         for end in ends:
-            pairs += [(index, swing.site, end, m, True) for m in end.enters]
-            pairs += [(index, swing.site, end, m, False) for m in end.leaves]
+            searches += [Search(index, swing.site, end.value, m, True, True) for m in end.enters]
+            searches += [Search(index, swing.site, end.value, m, False, True) for m in end.leaves]
+    for swing in ordered:
+        if chosen >= count:
+            break
+        measure = _benefit_of_chosen_scope(job, swing)
+        if measure is None or swing.site.estimate.low <= 0 or swing.low.leaves:
+            continue
+        chosen += 1
+        index = job.paths.index(swing.site.path)
+        searches.append(Search(index, swing.site, 0.0, measure, False, False))
     every = {s.path: s.estimate.base for s in sites(job.problem, uncertain_only=False)}
     bases = tuple(every[path] for path in job.paths)
-    return map_tasks(_break_even, (job, bases), pairs, workers=workers, scheduler=scheduler)
+    found = map_tasks(_break_even, (job, bases), searches, workers=workers, scheduler=scheduler)
+    return [b for b in found if b is not None]
 
 
-def _break_even(
-    shared: tuple[Job, tuple[float, ...]], pair: tuple[int, Site, End, str, bool]
-) -> BreakEven:
+@dataclass(frozen=True)
+class Search:
+    """One break-even search: move one estimate from base towards ``towards``."""
+
+    index: int
+    """Position of the estimate among the job's paths."""
+    site: Site
+    towards: float
+    measure: str
+    enters: bool
+    known: bool
+    """Whether the change is known to be seen at ``towards`` (a swing's end)."""
+
+
+def _benefit_of_chosen_scope(job: Job, swing: Swing) -> str | None:
+    """The measure whose chosen scope's benefit ``swing`` moves, if it is one."""
+    kind, _, rest = swing.site.path.partition(":")
+    key, _, column = rest.rpartition(":")
+    if kind != "scopes" or column != "benefit" or job.base_plan is None:
+        return None
+    measure, _, scope = key.partition("/")
+    chosen = job.base_plan.assignment(measure)
+    return measure if chosen is not None and chosen.scope == scope else None
+
+
+def _break_even(shared: tuple[Job, tuple[float, ...]], search: Search) -> BreakEven | None:
     job, bases = shared
-    index, site, end, measure, enters = pair
+    site, measure, enters = search.site, search.measure, search.enters
     base = site.estimate.base
 
     def changed(value: float) -> bool:
         row = list(bases)
-        row[index] = value
+        row[search.index] = value
         plan = solve_one(job, 0, row).plan
         inside = plan is not None and plan.assignment(measure) is not None
         return inside == enters
 
+    if not search.known and not changed(search.towards):
+        return None  # the measure stays even at the far end: no break-even there
     if site.integer:
-        step = 1.0 if end.value > base else -1.0
+        step = 1.0 if search.towards > base else -1.0
         value = base + step
-        while (value - end.value) * step < 0 and not changed(value):
+        while (value - search.towards) * step < 0 and not changed(value):
             value += step
-        return BreakEven(site, measure, enters, value, end.value)
-    near, far = base, end.value  # near: as at base (known); far: changed (known)
+        return BreakEven(site, measure, enters, value, search.towards)
+    near, far = base, search.towards  # near: as at base (known); far: changed (known)
     for _ in range(BISECTION_STEPS):
         middle = (near + far) / 2
         if changed(middle):
             far = middle
         else:
             near = middle
-    return BreakEven(site, measure, enters, far, end.value)
+    outside = not site.estimate.low <= far <= site.estimate.high
+    return BreakEven(site, measure, enters, far, search.towards, outside)
 
 
 def sensitivity_document(
@@ -239,6 +286,7 @@ def sensitivity_document(
                 "enters": b.enters,
                 "threshold": b.threshold,
                 "towards": b.towards,
+                "beyond_range": b.beyond_range,
                 "text": _break_even_text(b, names[b.measure]),
             }
             for b in found
@@ -249,10 +297,14 @@ def sensitivity_document(
 def _break_even_text(b: BreakEven, name: str) -> str:
     way = "enters" if b.enters else "leaves"
     direction = "rises" if b.towards > b.site.estimate.base else "falls"
-    return (
+    text = (
         f"{name} {way} the optimal plan when {b.site.subject} {direction} from "
-        f"{b.site.estimate.base:g} to {b.threshold:.4g}."
+        f"{b.site.estimate.base:g} to {b.threshold:.4g}"
     )
+    if b.beyond_range:
+        low, high = b.site.estimate.low, b.site.estimate.high
+        return f"{text}, outside its estimated range {low:g}–{high:g}."
+    return f"{text}."
 
 
 CSV_COLUMNS = (
