@@ -367,8 +367,10 @@ class _Builder:
             self._add_lever_limits()
         self._add_dependencies()
         self._add_capacities()
-        if not self.elastic:
-            self._add_conflict_cliques()  # implied by rules the elastic model may relax
+        if not self.elastic and self.objective.kind is ObjectiveKind.MAKESPAN:
+            # Implied rows (the elastic model may relax what implies them). They help
+            # PSPLIB's makespan instances and did not help value models (docs/model.md).
+            self._add_conflict_cliques()
         self._add_budgets()
         self._add_support_gates()
 
