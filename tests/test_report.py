@@ -215,6 +215,23 @@ def test_report_is_deterministic(reference: Path, tmp_path: Path) -> None:
         assert (again / name).read_bytes() == (reference / name).read_bytes(), name
 
 
+def test_rewriting_a_report_draws_only_the_charts_that_changed(
+    reference: Path, tmp_path: Path
+) -> None:
+    # A chart whose SVG comes out the same keeps the PNG beside it (drawing PNGs is the
+    # slow part of a report); one whose SVG differs from the file on disk is drawn again.
+    again = tmp_path / "again"
+    shutil.copytree(reference, again)
+    (again / "roadmap.png").write_bytes(b"kept")
+    (again / "support.svg").write_text("<svg>another chart</svg>", encoding="utf-8")
+    (again / "support.png").write_bytes(b"stale")
+    document = json.loads((again / "plan.json").read_text(encoding="utf-8"))
+    write_report(again, document)
+    assert (again / "roadmap.png").read_bytes() == b"kept"
+    assert (again / "support.png").read_bytes() == (reference / "support.png").read_bytes()
+    assert (again / "support.svg").read_bytes() == (reference / "support.svg").read_bytes()
+
+
 def test_markdown_and_workbook_carry_the_same_tables(reference: Path) -> None:
     document = plan(reference)
     markdown = (reference / "summary.md").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ the ones that apply, as SVG and PNG.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -36,13 +36,20 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure | None]] = {
 """Every chart of a report, by file name stem, in reading order."""
 
 
-def charts(document: dict[str, Any]) -> dict[str, Rendered]:
-    """Render every chart that applies to the document (none when it has no plan)."""
+def charts(
+    document: dict[str, Any], known: Mapping[str, Rendered] | None = None
+) -> dict[str, Rendered]:
+    """Render every chart that applies to the document (none when it has no plan).
+
+    ``known`` holds charts written before, by name; one whose SVG comes out the
+    same keeps its PNG (see :func:`seqopt.report.style.render`).
+    """
     if "schedule" not in document:
         return {}
+    known = known or {}
     rendered = {}
     for name, make in CHARTS.items():
         figure = make(document)
         if figure is not None:
-            rendered[name] = render(figure)
+            rendered[name] = render(figure, known.get(name))
     return rendered

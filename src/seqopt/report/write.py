@@ -14,6 +14,7 @@ from seqopt.atomic import atomic_files
 from seqopt.report.charts import CHARTS, charts
 from seqopt.report.document import plan_path, read_plan
 from seqopt.report.html import report_html
+from seqopt.report.style import Rendered
 
 REPORT_FILE = "report.html"
 CHART_FORMATS = ("svg", "png")
@@ -55,7 +56,7 @@ def write_report(folder: Path, document: dict[str, Any]) -> list[Path]:
         The files written, the page first.
     """
     document = with_analyses(folder, document)
-    rendered = charts(document)
+    rendered = charts(document, written_charts(folder))
     page = report_html(document, rendered)
     targets = [folder / REPORT_FILE]
     contents: list[str | bytes] = [page]
@@ -75,6 +76,19 @@ def write_report(folder: Path, document: dict[str, Any]) -> list[Path]:
             for extension in CHART_FORMATS:
                 (folder / f"{name}.{extension}").unlink(missing_ok=True)
     return targets
+
+
+def written_charts(folder: Path) -> dict[str, Rendered]:
+    """The charts in ``folder`` written by an earlier report (both SVG and PNG present)."""
+    found = {}
+    for name in CHARTS:
+        svg, png = folder / f"{name}.svg", folder / f"{name}.png"
+        if svg.is_file() and png.is_file():
+            try:
+                found[name] = Rendered(svg.read_text(encoding="utf-8"), png.read_bytes())
+            except (OSError, UnicodeDecodeError):
+                continue  # unreadable: draw it again
+    return found
 
 
 def report_result(result: Path) -> list[Path]:
