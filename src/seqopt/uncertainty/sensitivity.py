@@ -297,8 +297,12 @@ def sensitivity_document(
 def _break_even_text(b: BreakEven, name: str) -> str:
     way = "enters" if b.enters else "leaves"
     direction = "rises" if b.towards > b.site.estimate.base else "falls"
+    subject = b.site.subject
+    scope, _, what = subject.removeprefix(f"{name} (").partition("): ")
+    if subject.startswith(f"{name} (") and what:
+        subject = f"its {what} (scope {scope})"  # not the measure's name twice
     text = (
-        f"{name} {way} the optimal plan when {b.site.subject} {direction} from "
+        f"{name} {way} the optimal plan when {subject} {direction} from "
         f"{b.site.estimate.base:g} to {b.threshold:.4g}"
     )
     if b.beyond_range:
