@@ -35,7 +35,7 @@ from seqopt.uncertainty.sampling import (
 from seqopt.uncertainty.scenarios import Job, run_scenarios
 from seqopt.uncertainty.sensitivity import break_evens, swings, tornado
 
-from builders import budget, e, measure, problem, renewable, scope, series
+from builders import budget, e, measure, measure_effect, problem, renewable, scope, series
 
 ROOT = Path(__file__).resolve().parents[1]
 OBJECTIVE = ObjectiveSettings()
@@ -444,6 +444,33 @@ def test_break_even_beyond_the_range_when_no_swing_drops_a_measure() -> None:
     assert beyond.measure == "a" and not beyond.enters and beyond.beyond_range
     assert beyond.threshold == pytest.approx(4.0, abs=0.01) and beyond.threshold < 4.0
     assert break_evens(job, ordered, 0) == []
+
+
+def test_a_measure_others_need_stays_in_even_at_zero_benefit() -> None:
+    # a costs 1 and lifts support by 10 points once in force; b (worth 20) needs 55 %
+    # support, which only a brings. So a stays in at any benefit, down to zero.
+    a = Measure(
+        "a",
+        "a",
+        (replace(scope("s", horizon=4, use={"cap": 1.0}), benefit=ranged(6, 5, 10)),),
+    )
+    b = measure("b", scope("s", benefit=20.0, horizon=4, earliest=1, gates={"pub": 55}))
+    p = problem(
+        4,
+        a,
+        b,
+        resources=[renewable("cap", 10, price=1)],
+        series=[series("pub", 50, 50, 50, 50)],
+        effects=[measure_effect("a", "pub", 10)],
+    )
+    found = [s for s in sites(p) if s.path == "scopes:a/s:benefit"]
+    base = solve(p, OBJECTIVE, SETTINGS)
+    assert base.plan is not None and base.objective is not None
+    assert {x.measure for x in base.plan.assignments} == {"a", "b"}
+    job = Job(p, OBJECTIVE, SETTINGS, base.plan, tuple(s.path for s in found))
+    ordered = tornado(swings(job, found, base.plan), base.objective)
+    (stays,) = break_evens(job, ordered, 5)
+    assert stays.measure == "a" and stays.threshold is None and stays.towards == 0.0
 
 
 # -- command line --------------------------------------------------------------------------

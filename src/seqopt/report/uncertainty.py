@@ -292,6 +292,12 @@ def breakage_table(simulation: dict[str, Any]) -> Table:
     )
 
 
+def _break_even_change(b: dict[str, Any]) -> str:
+    if b["threshold"] is None:
+        return f"stays {'out of' if b['enters'] else 'in'} the plan even at {b['towards']:g}"
+    return "enters the plan" if b["enters"] else "leaves the plan"
+
+
 def break_even_table(sensitivity: dict[str, Any]) -> Table:
     """Break-even values: where a measure enters or leaves the optimal plan."""
     return Table(
@@ -310,12 +316,11 @@ def break_even_table(sensitivity: dict[str, Any]) -> Table:
                 b["subject"],
                 b["base"],
                 b["measure_name"],
-                "enters the plan" if b["enters"] else "leaves the plan",
+                _break_even_change(b),
                 b["threshold"],
                 "beyond the estimated range" if b.get("beyond_range") else "within the range",
             )
             for b in sensitivity["break_even"]
         ),
-        "No single estimate within its range changes which measures are done, nor does any "
-        "benefit of a measure in the plan searched down to zero.",
+        "No single estimate within its range changes which measures are done.",
     )

@@ -83,8 +83,10 @@ class BreakEven:
     measure: str
     enters: bool
     """True: the measure comes in past the threshold; False: it leaves."""
-    threshold: float
-    """The first value (from base towards ``towards``) at which the change is seen."""
+    threshold: float | None
+    """The first value (from base towards ``towards``) at which the change is seen;
+    ``None`` when the measure stays as it is even at ``towards`` (searched beyond the
+    range only)."""
     towards: float
     beyond_range: bool = False
     """Whether the threshold lies outside the estimate's low-high range."""
@@ -150,7 +152,8 @@ def break_evens(
 
     First the swings that change which measures are done within the range; then,
     if fewer than ``count`` do, the benefits of measures in the base plan searched
-    beyond their range, down to zero (only where the measure leaves by then).
+    beyond their range, down to zero (``threshold`` is ``None`` where the measure
+    stays in even at zero).
     """
     searches: list[Search] = []
     chosen = 0
@@ -176,8 +179,7 @@ def break_evens(
         searches.append(Search(index, swing.site, 0.0, measure, False, False))
     every = {s.path: s.estimate.base for s in sites(job.problem, uncertain_only=False)}
     bases = tuple(every[path] for path in job.paths)
-    found = map_tasks(_break_even, (job, bases), searches, workers=workers, scheduler=scheduler)
-    return [b for b in found if b is not None]
+    return map_tasks(_break_even, (job, bases), searches, workers=workers, scheduler=scheduler)
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def _benefit_of_chosen_scope(job: Job, swing: Swing) -> str | None:
     return measure if chosen is not None and chosen.scope == scope else None
 
 
-def _break_even(shared: tuple[Job, tuple[float, ...]], search: Search) -> BreakEven | None:
+def _break_even(shared: tuple[Job, tuple[float, ...]], search: Search) -> BreakEven:
     job, bases = shared
     site, measure, enters = search.site, search.measure, search.enters
     base = site.estimate.base
@@ -218,7 +220,9 @@ def _break_even(shared: tuple[Job, tuple[float, ...]], search: Search) -> BreakE
         return inside == enters
 
     if not search.known and not changed(search.towards):
-        return None  # the measure stays even at the far end: no break-even there
+        # The measure stays even at the far end: worth saying (its place in the plan
+        # does not hang on this estimate), with no threshold.
+        return BreakEven(site, measure, enters, None, search.towards, True)
     if site.integer:
         step = 1.0 if search.towards > base else -1.0
         value = base + step
@@ -301,6 +305,12 @@ def _break_even_text(b: BreakEven, name: str) -> str:
     scope, _, what = subject.removeprefix(f"{name} (").partition("): ")
     if subject.startswith(f"{name} (") and what:
         subject = f"its {what} (scope {scope})"  # not the measure's name twice
+    if b.threshold is None:
+        where = "in" if not b.enters else "out of"
+        return (
+            f"{name} stays {where} the optimal plan even when {subject} {direction} from "
+            f"{b.site.estimate.base:g} to {b.towards:g}."
+        )
     text = (
         f"{name} {way} the optimal plan when {subject} {direction} from "
         f"{b.site.estimate.base:g} to {b.threshold:.4g}"
