@@ -431,22 +431,13 @@ def generate_command(
     xlsx: Annotated[bool, typer.Option(help="Write a workbook instead of a CSV folder.")] = False,
 ) -> None:
     """Write a seeded synthetic problem and a model file to solve it (docs/generator.md)."""
-
-    def write() -> Path:
-        if target.exists():
-            rule = "already exists: choose a new folder for the generated model"
-            raise InputError([Issue(Location(str(target)), rule)])
-        problem = synthetic_problem(measures, scopes, periods, seed)
-        input_name = "input.xlsx" if xlsx else "input"
-        with atomic_folder(target) as folder:
-            write_problem(problem, folder / input_name)
-            (folder / "model.toml").write_text(
-                synthetic_model_file(problem.name, input_name), encoding="utf-8"
-            )
-        return target / "model.toml"
-
-    model_path = _guarded(write)
-    out.print(f"Wrote {model_path} and its input; solve it with: seqopt solve {model_path}")
+    _write_new_model(
+        target,
+        "generated",
+        lambda: synthetic_problem(measures, scopes, periods, seed),
+        synthetic_model_file,
+        xlsx,
+    )
 
 
 @app.command("import-psplib")
@@ -456,17 +447,30 @@ def import_psplib_command(
     xlsx: Annotated[bool, typer.Option(help="Write a workbook instead of a CSV folder.")] = False,
 ) -> None:
     """Convert a PSPLIB instance into a seqopt input and a makespan model file."""
+    _write_new_model(
+        target, "imported", lambda: to_problem(read_instance(instance)), psplib_model_file, xlsx
+    )
+
+
+def _write_new_model(
+    target: Path,
+    how: str,
+    make: Callable[[], Problem],
+    model_file: Callable[[str, str], str],
+    xlsx: bool,
+) -> None:
+    """Write a new folder with a problem's input and the model file to solve it, atomically."""
 
     def write() -> Path:
         if target.exists():
-            rule = "already exists: choose a new folder for the imported model"
+            rule = f"already exists: choose a new folder for the {how} model"
             raise InputError([Issue(Location(str(target)), rule)])
-        problem = to_problem(read_instance(instance))
+        problem = make()
         input_name = "input.xlsx" if xlsx else "input"
         with atomic_folder(target) as folder:
             write_problem(problem, folder / input_name)
             (folder / "model.toml").write_text(
-                psplib_model_file(problem.name, input_name), encoding="utf-8"
+                model_file(problem.name, input_name), encoding="utf-8"
             )
         return target / "model.toml"
 
