@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import pulp
 
+from seqopt import schedule_search
 from seqopt.data import (
     CauseKind,
     DependencyKind,
@@ -64,7 +65,10 @@ def greedy_plan(problem: Problem, objective: ObjectiveSettings) -> Plan:
     Each pass is a serial schedule generation under one priority rule; the
     rules are fixed (value density for the value objective; latest finish,
     most successors and input order for the makespan) plus a few seeded random
-    perturbations of the first. The plan may be empty when nothing fits.
+    perturbations of the first. On pure scheduling problems with the makespan
+    objective the best of them then seeds the activity-list search of
+    :mod:`seqopt.schedule_search`, which usually finds a much shorter plan.
+    The plan may be empty when nothing fits.
     """
     maximise = objective.kind is ObjectiveKind.VALUE
     best: tuple[float, Plan] | None = None
@@ -85,7 +89,22 @@ def greedy_plan(problem: Problem, objective: ObjectiveSettings) -> Plan:
         score = result.objective if maximise else -result.objective
         if best is None or score > best[0] + 1e-9:
             best = (score, plan)
+    if schedule_search.applies(problem, objective):
+        best = _searched(problem, objective, best)
     return best[1] if best is not None else Plan()
+
+
+def _searched(
+    problem: Problem, objective: ObjectiveSettings, best: tuple[float, Plan] | None
+) -> tuple[float, Plan] | None:
+    """The better of ``best`` (score, plan) and what the activity-list search finds from it."""
+    found = schedule_search.search_plan(problem, objective, [best[1]] if best else [])
+    if found is None:
+        return best
+    result = evaluate(problem, found, objective)
+    if result.feasible and (best is None or -result.objective > best[0]):
+        return (-result.objective, result.plan)
+    return best
 
 
 Priority = Callable[[Measure], float]
