@@ -6,7 +6,15 @@ import pytest
 
 from seqopt.generate import SYNTHETIC_OBJECTIVE, synthetic_problem
 from seqopt.settings import SolverName, SolverSettings
-from seqopt.solve import PROVEN_GAP, Status, Stop, classify, solve
+from seqopt.solve import (
+    MIN_SOLVER_SECONDS,
+    PROVEN_GAP,
+    Status,
+    Stop,
+    classify,
+    solve,
+    within_limit,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +64,10 @@ def test_requested_gap_is_reported_as_feasible_not_optimal() -> None:
     assert result.gap is not None and PROVEN_GAP < result.gap <= 0.2 + 1e-9
     assert result.bound is not None and result.objective is not None
     assert result.bound >= result.objective
+
+
+def test_the_time_limit_is_for_the_whole_solve() -> None:
+    """What the starting plan and the build took comes out of the solver's time."""
+    assert within_limit(SolverSettings(time_limit=60), 5.0).time_limit == 55.0
+    assert within_limit(SolverSettings(time_limit=2), 30.0).time_limit == MIN_SOLVER_SECONDS
+    assert within_limit(SolverSettings(time_limit=None), 30.0).time_limit is None

@@ -81,7 +81,8 @@ class SolverSettings:
     name
         ``highs`` (default, through highspy) or ``cbc`` (bundled with PuLP).
     time_limit
-        Seconds the solver may run; ``None`` for no limit.
+        Seconds for the whole solve: the starting plan, the build and the solver
+        (which always gets at least a second); ``None`` for no limit.
     gap
         Relative optimality gap at which the solver may stop and call the plan optimal.
     threads

@@ -13,7 +13,7 @@ import re
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,7 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
     formulation = build(problem, objective, makespan_bound=bound)
     start_values = _start_values(formulation, greedy)
     built = time.perf_counter()
-    outcome = _run(formulation, solver, start_values)
+    outcome = _run(formulation, within_limit(solver, built - started), start_values)
     evaluation = None
     notes = list(formulation.notes)
     if outcome.status.has_plan:
@@ -114,7 +114,11 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
         verify(evaluation, outcome.objective)
         if objective.tie_break:
             evaluation, outcome = _break_ties(problem, objective, evaluation, outcome)
-    elif greedy is not None and outcome.status in (Status.NO_SOLUTION, Status.INFEASIBLE):
+    elif greedy is not None and outcome.status in (
+        Status.NO_SOLUTION,
+        Status.INFEASIBLE,
+        Status.ERROR,
+    ):
         # The greedy plan breaks no rule, so the model is feasible whatever the solver says
         # (CBC calls a model infeasible when a time limit cuts its preprocessing short).
         notes.append(
@@ -140,6 +144,21 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
         notes=tuple(notes),
         warm_start_value=greedy.objective if greedy is not None else None,
     )
+
+
+MIN_SOLVER_SECONDS = 1.0
+"""The solver always gets at least this long, however long the greedy plan took."""
+
+
+def within_limit(solver: SolverSettings, spent: float) -> SolverSettings:
+    """The settings with the time limit less what the greedy plan and the build took.
+
+    The time limit is for the whole solve, so a long search for a starting plan
+    (:mod:`seqopt.schedule_search`) comes out of the solver's time, not on top of it.
+    """
+    if solver.time_limit is None:
+        return solver
+    return replace(solver, time_limit=max(MIN_SOLVER_SECONDS, solver.time_limit - spent))
 
 
 def _greedy(problem: Problem, objective: ObjectiveSettings) -> Evaluation | None:
@@ -381,7 +400,12 @@ def _run_cbc(
                 warmStart=bool(start),
                 options=["randomSeed 1", "randomCbcSeed 1"],
             )
-            formulation.lp.solve(solver)
+            try:
+                formulation.lp.solve(solver)
+            except pulp.PulpSolverError:
+                # The bundled CBC sometimes dies when its time limit strikes while it
+                # reads the starting solution; nothing is proven then.
+                return _Outcome(Status.ERROR, None, None, None, "CBC stopped with an error")
         text = log.read_text(errors="replace") if log.exists() else ""
     status, sol_status = formulation.lp.status, formulation.lp.sol_status
     result = re.search(r"^Result - (.*)$", text, re.MULTILINE)
