@@ -112,8 +112,12 @@ class Sink(Protocol):
         high: float | None = None,
         *,
         binary: bool = False,
+        integer: bool = False,
     ) -> pulp.LpVariable:
-        """Add a variable (``None`` bounds are infinite; a binary has bounds 0 and 1)."""
+        """Add a variable (``None`` bounds are infinite; a binary has bounds 0 and 1).
+
+        ``integer`` makes a general integer variable within the bounds.
+        """
         ...
 
     def row(self, terms: list[Term], sense: str, rhs: float, name: str) -> None:
@@ -134,11 +138,13 @@ class PulpSink:
         high: float | None = None,
         *,
         binary: bool = False,
+        integer: bool = False,
     ) -> pulp.LpVariable:
         """Add a PuLP variable."""
         if binary:
             return self.lp.add_variable(name, cat=pulp.LpBinary)
-        return self.lp.add_variable(name, low, high)
+        category = pulp.LpInteger if integer else pulp.LpContinuous
+        return self.lp.add_variable(name, low, high, category)
 
     def row(self, terms: list[Term], sense: str, rhs: float, name: str) -> None:
         """Add a PuLP constraint."""
@@ -165,8 +171,9 @@ class _Prefixed:
         high: float | None = None,
         *,
         binary: bool = False,
+        integer: bool = False,
     ) -> pulp.LpVariable:
-        return self.sink.variable(self.prefix + name, low, high, binary=binary)
+        return self.sink.variable(self.prefix + name, low, high, binary=binary, integer=integer)
 
     def row(self, terms: list[Term], sense: str, rhs: float, name: str) -> None:
         self.sink.row(terms, sense, rhs, self.prefix + name)
@@ -284,6 +291,7 @@ class _NoSink:
         high: float | None = None,
         *,
         binary: bool = False,
+        integer: bool = False,
     ) -> pulp.LpVariable:
         raise NotImplementedError
 
@@ -905,7 +913,10 @@ class _Builder:
         finish times :math:`C \ge \sum_{s,t} (t + d_{ms}) x_{mst}`; that row
         is kept for measures that are not forced.
         """
-        makespan = self.sink.variable("makespan", 0, self.span)
+        # Integral at every plan; saying so lets the solver stop as soon as its bound
+        # passes the next whole period below the best plan (j3021_9: proven in 44 s,
+        # against a bound stuck at 68.0000000002 under 69 after 60 s when continuous).
+        makespan = self.sink.variable("makespan", 0, self.span, integer=True)
         forced = [m.id for m in self.problem.measures if m.force is Force.IN and self._of(m.id)]
         running_terms: list[Term] = [(makespan, 1.0)]
         if forced:

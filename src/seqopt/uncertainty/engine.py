@@ -65,7 +65,8 @@ class ArraySink:
     names: list[str] = field(default_factory=list)
     lower: list[float] = field(default_factory=list)
     upper: list[float] = field(default_factory=list)
-    binary: list[bool] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    """Binaries and general integers: the columns HiGHS must make integral."""
     row_lower: list[float] = field(default_factory=list)
     row_upper: list[float] = field(default_factory=list)
     starts: list[int] = field(default_factory=lambda: [0])
@@ -81,13 +82,14 @@ class ArraySink:
         high: float | None = None,
         *,
         binary: bool = False,
+        integer: bool = False,
     ) -> Column:
         """Add a column."""
         column = Column(name, len(self.names))
         self.names.append(name)
         self.lower.append(0.0 if binary else (-INFINITY if low is None else float(low)))
         self.upper.append(1.0 if binary else (INFINITY if high is None else float(high)))
-        self.binary.append(binary)
+        self.integer.append(binary or integer)
         return column
 
     def row(self, terms: list[Term], sense: str, rhs: float, name: str) -> None:
@@ -128,7 +130,7 @@ class ArraySink:
         lp.a_matrix_.value_ = np.array(self.value)
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
-            for b in self.binary
+            for b in self.integer
         ]
         return lp
 
