@@ -336,11 +336,16 @@ class _Search:
                     eligible.append(successor)
         return order
 
-    def _affordable(self, modes: list[int]) -> bool:
+    def _spent(self, modes: list[int]) -> list[float]:
+        """How much of each budget the scopes ``modes`` spend together."""
         spent = [0.0] * len(self.net.budgets)
         for j, m in enumerate(modes):
             for b, amount in self.net.modes[j][m].budget:
                 spent[b] += amount
+        return spent
+
+    def _affordable(self, modes: list[int]) -> bool:
+        spent = self._spent(modes)
         return all(s <= cap + TOLERANCE for s, cap in zip(spent, self.net.budgets, strict=True))
 
     def _affordable_modes(self) -> list[int] | None:
@@ -369,10 +374,8 @@ class _Search:
         return None
 
     def _excess(self, modes: list[int]) -> float:
-        spent = [0.0] * len(self.net.budgets)
-        for j, m in enumerate(modes):
-            for b, amount in self.net.modes[j][m].budget:
-                spent[b] += amount
+        """Spending beyond the budgets, each as a share of its budget."""
+        spent = self._spent(modes)
         return sum(
             max(0.0, s - cap) / max(cap, 1.0)
             for s, cap in zip(spent, self.net.budgets, strict=True)
@@ -466,37 +469,32 @@ class _Search:
 
     def _first_fit(self, free: list[list[float]], mode: _Mode, t: int, end: int) -> int | None:
         """The first start from ``t`` with room for the whole job before ``end``."""
-        length, needs = mode.length, mode.renewable
-        if length == 0 or not needs:
-            return t if t + length <= end else None
-        run = 0
-        for p in range(t, end):
-            run += 1
-            for r, amount in needs:
-                if free[r][p] < amount - TOLERANCE:
-                    run = 0
-                    break
-            if run == length:
-                return p - length + 1
-        return None
+        if mode.length == 0 or not mode.renewable:
+            return t if t + mode.length <= end else None
+        last = _room(free, mode, range(t, end))
+        return None if last is None else last - mode.length + 1
 
     def _last_fit(self, free: list[list[float]], mode: _Mode, t: int) -> int | None:
         """The last start at or before ``t`` (and not before the job's earliest) with room."""
-        length, needs = mode.length, mode.renewable
         if t < mode.earliest:
             return None
-        if length == 0 or not needs:
+        if mode.length == 0 or not mode.renewable:
             return t
-        run = 0
-        for p in range(t + length - 1, mode.earliest - 1, -1):
-            run += 1
-            for r, amount in needs:
-                if free[r][p] < amount - TOLERANCE:
-                    run = 0
-                    break
-            if run == length:
-                return p
-        return None
+        return _room(free, mode, range(t + mode.length - 1, mode.earliest - 1, -1))
+
+
+def _room(free: list[list[float]], mode: _Mode, periods: range) -> int | None:
+    """The period, scanning ``periods`` in order, that ends a run of ``length`` with room."""
+    run = 0
+    for p in periods:
+        run += 1
+        for r, amount in mode.renewable:
+            if free[r][p] < amount - TOLERANCE:
+                run = 0
+                break
+        if run == mode.length:
+            return p
+    return None
 
 
 class _Pool:
