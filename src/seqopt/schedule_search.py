@@ -19,9 +19,11 @@ does (Hartmann 1998; Valls, Ballestin and Quintanilla 2005):
   prerequisites in order), swaps neighbours and changes scopes (only to scopes
   that keep every budget), keeping the best of parents and children.
 
-It stops after a fixed number of schedules or when a schedule reaches the
-lower bound (critical path with the shortest scopes, or the work each resource
-must carry divided by its capacity). Randomness comes from a seeded generator
+A population that stops improving is replaced by a fresh one (the best plan
+so far is kept aside). The search stops when a schedule reaches the lower
+bound (critical path with the shortest scopes, or the work each resource must
+carry divided by its capacity), when the best plan has not improved for
+:data:`STALL` schedules, or after :data:`SCHEDULES` in all. Randomness comes from a seeded generator
 and the stopping rule counts schedules, not seconds, so the same problem always
 gives the same plan. The result is a starting plan and a makespan bound for the
 integer program, never a claim of optimality.
