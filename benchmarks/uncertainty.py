@@ -1,4 +1,4 @@
-"""Benchmark simulations of the reference model: scenarios per second, locally and on Dask.
+r"""Benchmark simulations of the reference model: scenarios per second, locally and on Dask.
 
 Prints, for the same scenarios (same seed):
 
@@ -13,6 +13,8 @@ with other work: read the ratios, and run again when in doubt.
     python benchmarks/uncertainty.py                  # 1,000 scenarios
     python benchmarks/uncertainty.py --samples 100    # a quick run
     python benchmarks/uncertainty.py --skip-dask --skip-naive
+    python benchmarks/uncertainty.py --samples 100 --effort-samples 100 \
+        --skip-local --skip-dask --skip-naive   # how much search a scenario needs
     python benchmarks/uncertainty.py --samples 200 --skip-local --skip-naive   # Dask only
 """
 
@@ -27,9 +29,9 @@ from seqopt.data import Problem
 from seqopt.io.reader import read_problem
 from seqopt.milp import build_into
 from seqopt.plan import Plan
-from seqopt.settings import ModelFile, read_model_file
+from seqopt.settings import ModelFile, ObjectiveKind, read_model_file
 from seqopt.solve import solve
-from seqopt.uncertainty.engine import ArraySink, solve_fast
+from seqopt.uncertainty.engine import ArraySink, new_highs, solve_fast
 from seqopt.uncertainty.estimates import sites, with_values
 from seqopt.uncertainty.sampling import Samples, draw
 from seqopt.uncertainty.scenarios import Job, Outcome, run_scenarios
@@ -63,6 +65,49 @@ def phases(
     )
 
 
+def search_effort(problem: Problem, model: ModelFile, samples: Samples, count: int) -> None:
+    """How much branch and bound a scenario needs, against the floor of one HiGHS MIP run.
+
+    Runs HiGHS (the engine's options, no start) on each scenario's arrays and, on
+    the same arrays without integrality, the LP relaxation. Scenarios HiGHS solves
+    at the root node show the least a MIP run costs on this model.
+    """
+    mips, lps, nodes, root = [], [], [], []
+    for k in range(count):
+        scenario = with_values(problem, samples.scenario(k))
+        sink = ArraySink()
+        built = build_into(scenario, model.objective, sink)
+        maximise = model.objective.kind is ObjectiveKind.VALUE
+        highs = new_highs(model.solver)
+        highs.passModel(sink.highs_lp(built.primary, maximise))
+        started = time.perf_counter()
+        highs.run()
+        mips.append(time.perf_counter() - started)
+        nodes.append(int(highs.getInfo().mip_node_count))
+        if nodes[-1] <= 1:
+            root.append(mips[-1])
+        relaxation = sink.highs_lp(built.primary, maximise)
+        relaxation.integrality_ = []
+        highs = new_highs(model.solver)
+        highs.passModel(relaxation)
+        started = time.perf_counter()
+        highs.run()
+        lps.append(time.perf_counter() - started)
+    ordered = sorted(mips)
+    print(
+        f"HiGHS alone on {count} scenarios: MIP median {statistics.median(mips):.3f} s, "
+        f"mean {statistics.mean(mips):.3f} s, p90 {ordered[int(0.9 * (count - 1))]:.3f} s; "
+        f"nodes median {statistics.median(nodes):.0f}, max {max(nodes)}; LP relaxation "
+        f"median {1000 * statistics.median(lps):.1f} ms"
+    )
+    if root:
+        print(
+            f"  solved at the root node: {len(root)} of {count}, their MIP run median "
+            f"{statistics.median(root):.3f} s (min {min(root):.3f} s): at that floor, "
+            f"1,000 scenarios on 2 workers would take {1000 * statistics.median(root) / 2:.0f} s"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1000)
@@ -73,6 +118,9 @@ def main() -> None:
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-local", action="store_true")
     parser.add_argument("--skip-phases", action="store_true")
+    parser.add_argument(
+        "--effort-samples", type=int, default=0, help="also measure HiGHS's search on this many"
+    )
     args = parser.parse_args()
 
     model = read_model_file(ROOT / "models" / "japan_rok.toml")
@@ -105,6 +153,9 @@ def main() -> None:
 
     if not args.skip_phases:
         phases(problem, model, samples, base.plan, min(args.phase_samples, args.samples))
+
+    if args.effort_samples:
+        search_effort(problem, model, samples, min(args.effort_samples, args.samples))
 
     reference: list[Outcome] | None = None
     runs: list[tuple[str, dict[str, object]]] = []

@@ -222,7 +222,7 @@ def run_arrays(
     """Run HiGHS on the model in ``sink`` whose handles and objective are ``built``."""
     if sink.impossible:
         return Run(Status.INFEASIBLE, None, None, None, f"impossible rows: {sink.impossible}")
-    highs = _highs(settings, options)
+    highs = new_highs(settings, options)
     highs.passModel(sink.highs_lp(built.primary, objective.kind is ObjectiveKind.VALUE))
     if start is not None:
         _set_start(highs, built, start)
@@ -261,7 +261,8 @@ def _better(objective: ObjectiveSettings, one: Evaluation, other: Evaluation) ->
     return one.objective < other.objective
 
 
-def _highs(settings: SolverSettings, options: Mapping[str, Any]) -> Any:
+def new_highs(settings: SolverSettings, options: Mapping[str, Any] = FAST_OPTIONS) -> Any:
+    """A fresh, silent HiGHS instance with the gap, threads, time limit and ``options``."""
     import highspy
 
     quiet_highs()
