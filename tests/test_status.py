@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from seqopt.generate import SYNTHETIC_OBJECTIVE, synthetic_problem
+from seqopt.highs import objective_consistent, run_from_start
 from seqopt.settings import SolverName, SolverSettings
 from seqopt.solve import (
     MIN_SOLVER_SECONDS,
@@ -71,3 +74,50 @@ def test_the_time_limit_is_for_the_whole_solve() -> None:
     assert within_limit(SolverSettings(time_limit=60), 5.0).time_limit == 55.0
     assert within_limit(SolverSettings(time_limit=2), 30.0).time_limit == MIN_SOLVER_SECONDS
     assert within_limit(SolverSettings(time_limit=None), 30.0).time_limit is None
+
+
+class _FakeHighs:
+    """Just enough of highspy.Highs for run_from_start: a run that reports ``reported``."""
+
+    def __init__(self, reports: list[float]) -> None:
+        self.reports = reports
+        self.runs = 0
+        self.cleared = False
+        self.options: dict[str, object] = {}
+
+    def run(self) -> None:
+        self.runs += 1
+
+    def clearSolver(self) -> None:  # highspy's names
+        self.cleared = True
+
+    def setOptionValue(self, name: str, value: object) -> None:
+        self.options[name] = value
+
+    def getInfo(self) -> SimpleNamespace:
+        reported = self.reports[min(self.runs, len(self.reports)) - 1]
+        return SimpleNamespace(primal_solution_status=2, objective_function_value=reported)
+
+    def getLp(self) -> SimpleNamespace:
+        return SimpleNamespace(col_cost_=[1.0, 2.0], offset_=3.0)
+
+    def getSolution(self) -> SimpleNamespace:
+        return SimpleNamespace(col_value=[1.0, 1.0])  # objective 1 + 2 + 3 = 6
+
+
+def test_an_answer_whose_objective_is_not_its_solutions_is_solved_again() -> None:
+    first = _FakeHighs([5.0])
+    first.run()
+    assert not objective_consistent(first)  # it says 5; its solution is worth 6
+    highs = _FakeHighs([5.0, 6.0])
+    assert run_from_start(highs, True, 60.0) is True
+    assert highs.runs == 2 and highs.cleared
+    assert 1.0 <= float(highs.options["time_limit"]) <= 60.0  # type: ignore[arg-type]
+
+
+def test_a_consistent_answer_or_one_without_a_start_runs_once() -> None:
+    consistent = _FakeHighs([6.0])
+    assert run_from_start(consistent, True, 60.0) is False and consistent.runs == 1
+    # Without a starting solution there is nothing to leave out: no second run.
+    unstarted = _FakeHighs([5.0])
+    assert run_from_start(unstarted, False, 60.0) is False and unstarted.runs == 1

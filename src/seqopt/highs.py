@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator
+from typing import Any
 
 _BANNER_SILENCED = False
 
@@ -38,3 +40,43 @@ def _stdout_to_devnull() -> Iterator[None]:
     finally:
         os.dup2(saved, fd)
         os.close(saved)
+
+
+def objective_consistent(highs: Any) -> bool:
+    """Whether HiGHS's reported objective is the objective of the solution it returns.
+
+    HiGHS 1.16 can map a starting solution into its presolved model with the wrong
+    objective offset (PSPLIB j3011_7: "MIP start solution is feasible in the
+    reduced space: objective value is 35" for a start of makespan 36) and then
+    stop as "optimal" with a primal and dual bound one unit too low. The solution
+    it returns is right; its bound is not to be trusted.
+    """
+    import numpy as np
+
+    info = highs.getInfo()
+    if int(info.primal_solution_status) != 2:  # kSolutionStatusFeasible
+        return True
+    lp = highs.getLp()
+    solution = np.asarray(highs.getSolution().col_value)
+    value = float(np.dot(np.asarray(lp.col_cost_), solution) + lp.offset_)
+    reported = float(info.objective_function_value)
+    return abs(value - reported) <= 1e-6 * max(1.0, abs(value))
+
+
+def run_from_start(highs: Any, started: bool, time_limit: float | None) -> bool:
+    """Run HiGHS; when a starting solution left its answer inconsistent, run again without it.
+
+    ``started`` says whether a starting solution was handed to ``highs``;
+    ``time_limit`` is the limit the first run had (the second gets what is left).
+    Returns whether it ran again.
+    """
+    began = time.perf_counter()
+    highs.run()
+    if not started or objective_consistent(highs):
+        return False
+    highs.clearSolver()
+    if time_limit is not None:
+        left = max(time_limit - (time.perf_counter() - began), 1.0)
+        highs.setOptionValue("time_limit", float(left))
+    highs.run()
+    return True

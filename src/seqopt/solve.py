@@ -24,7 +24,7 @@ import pulp
 from seqopt.data import Problem
 from seqopt.evaluate import Evaluation, evaluate
 from seqopt.heuristic import greedy_plan
-from seqopt.highs import quiet_highs
+from seqopt.highs import quiet_highs, run_from_start
 from seqopt.milp import Formulation, build
 from seqopt.plan import Assignment, LeverUse, Plan
 from seqopt.settings import ObjectiveSettings, SolverName, SolverSettings
@@ -290,12 +290,16 @@ def classify(stop: Stop, has_solution: bool, value: float | None, bound: float |
     return Status.FEASIBLE
 
 
+RAN_AGAIN_WHY = "with it, HiGHS reported an objective its own solution does not have"
+
+
 class _HiGHSFromStart(pulp.HiGHS):  # type: ignore[misc]
     """PuLP's HiGHS interface, handing HiGHS a starting solution before it runs."""
 
     def __init__(self, start: dict[str, float], **options: Any) -> None:
         super().__init__(**options)
         self.start = start
+        self.ran_again = False
 
     def callSolver(self, lp: pulp.LpProblem) -> None:
         if self.start:
@@ -304,7 +308,7 @@ class _HiGHSFromStart(pulp.HiGHS):  # type: ignore[misc]
             value = np.array([x for _, x in known], dtype=np.float64)
             # A partial solution: HiGHS completes the continuous variables itself.
             lp.solverModel.setSolution(len(known), index, value)
-        lp.solverModel.run()
+        self.ran_again = run_from_start(lp.solverModel, bool(self.start), self.timeLimit)
 
 
 def _run_highs(
@@ -331,6 +335,8 @@ def _run_highs(
     model_status = highs.getModelStatus()
     info = highs.getInfo()
     words = highs.modelStatusToString(model_status)
+    if solver.ran_again:
+        words += f" (solved again without the starting plan: {RAN_AGAIN_WHY})"
     statuses = highspy.HighsModelStatus
     stop, has_solution = highs_stop(highs)
     value = bound = None

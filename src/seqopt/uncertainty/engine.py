@@ -25,11 +25,19 @@ import numpy as np
 
 from seqopt.data import Problem
 from seqopt.evaluate import Evaluation, evaluate
-from seqopt.highs import quiet_highs
+from seqopt.highs import quiet_highs, run_from_start
 from seqopt.milp import Built, Term, build_into
 from seqopt.plan import Assignment, LeverUse, Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
-from seqopt.solve import PROVEN_GAP, Status, classify, highs_stop, relative_gap, verify
+from seqopt.solve import (
+    PROVEN_GAP,
+    RAN_AGAIN_WHY,
+    Status,
+    classify,
+    highs_stop,
+    relative_gap,
+    verify,
+)
 from seqopt.ties import break_ties
 
 FAST_OPTIONS: Mapping[str, Any] = {
@@ -226,9 +234,11 @@ def run_arrays(
     highs.passModel(sink.highs_lp(built.primary, objective.kind is ObjectiveKind.VALUE))
     if start is not None:
         _set_start(highs, built, start)
-    highs.run()
+    ran_again = run_from_start(highs, start is not None, settings.time_limit)
     stop, has_solution = highs_stop(highs)
     words = str(highs.modelStatusToString(highs.getModelStatus()))
+    if ran_again:
+        words += f" (solved again without the starting plan: {RAN_AGAIN_WHY})"
     value = bound = None
     plan = None
     if has_solution:
