@@ -11,6 +11,15 @@ from typing import Any
 
 _BANNER_SILENCED = False
 
+MIN_SOLVER_SECONDS = 1.0
+"""A solver run always gets at least this long, however much of the limit went before it."""
+
+RAN_AGAIN = (
+    " (solved again without the starting plan: with it, HiGHS reported an objective "
+    "its own solution does not have)"
+)
+"""Added to HiGHS's words when :func:`run_from_start` ran a second time."""
+
 
 def quiet_highs() -> None:
     """HiGHS prints a banner from C++ the first time it is created; keep it off our output."""
@@ -76,7 +85,7 @@ def run_from_start(highs: Any, started: bool, time_limit: float | None) -> bool:
         return False
     highs.clearSolver()
     if time_limit is not None:
-        left = max(time_limit - (time.perf_counter() - began), 1.0)
+        left = max(time_limit - (time.perf_counter() - began), MIN_SOLVER_SECONDS)
         highs.setOptionValue("time_limit", float(left))
     highs.run()
     return True

@@ -24,7 +24,8 @@ import pulp
 from seqopt.data import Problem
 from seqopt.evaluate import Evaluation, evaluate
 from seqopt.heuristic import greedy_plan
-from seqopt.highs import quiet_highs, run_from_start
+from seqopt.highs import MIN_SOLVER_SECONDS as MIN_SOLVER_SECONDS
+from seqopt.highs import RAN_AGAIN, quiet_highs, run_from_start
 from seqopt.milp import Formulation, build
 from seqopt.plan import Assignment, LeverUse, Plan
 from seqopt.settings import ObjectiveSettings, SolverName, SolverSettings
@@ -144,10 +145,6 @@ def solve(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings
         notes=tuple(notes),
         warm_start_value=greedy.objective if greedy is not None else None,
     )
-
-
-MIN_SOLVER_SECONDS = 1.0
-"""The solver always gets at least this long, however long the greedy plan took."""
 
 
 def within_limit(solver: SolverSettings, spent: float) -> SolverSettings:
@@ -290,9 +287,6 @@ def classify(stop: Stop, has_solution: bool, value: float | None, bound: float |
     return Status.FEASIBLE
 
 
-RAN_AGAIN_WHY = "with it, HiGHS reported an objective its own solution does not have"
-
-
 class _HiGHSFromStart(pulp.HiGHS):  # type: ignore[misc]
     """PuLP's HiGHS interface, handing HiGHS a starting solution before it runs."""
 
@@ -336,7 +330,7 @@ def _run_highs(
     info = highs.getInfo()
     words = highs.modelStatusToString(model_status)
     if solver.ran_again:
-        words += f" (solved again without the starting plan: {RAN_AGAIN_WHY})"
+        words += RAN_AGAIN
     statuses = highspy.HighsModelStatus
     stop, has_solution = highs_stop(highs)
     value = bound = None

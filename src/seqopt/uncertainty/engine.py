@@ -25,13 +25,12 @@ import numpy as np
 
 from seqopt.data import Problem
 from seqopt.evaluate import Evaluation, evaluate
-from seqopt.highs import quiet_highs, run_from_start
+from seqopt.highs import RAN_AGAIN, quiet_highs, run_from_start
 from seqopt.milp import Built, Term, build_into
 from seqopt.plan import Assignment, LeverUse, Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solve import (
     PROVEN_GAP,
-    RAN_AGAIN_WHY,
     Status,
     classify,
     highs_stop,
@@ -238,7 +237,7 @@ def run_arrays(
     stop, has_solution = highs_stop(highs)
     words = str(highs.modelStatusToString(highs.getModelStatus()))
     if ran_again:
-        words += f" (solved again without the starting plan: {RAN_AGAIN_WHY})"
+        words += RAN_AGAIN
     value = bound = None
     plan = None
     if has_solution:
