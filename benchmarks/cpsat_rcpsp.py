@@ -1,6 +1,7 @@
 """OR-Tools CP-SAT on a PSPLIB instance: the comparison the benchmark prints beside seqopt.
 
-Benchmark-only (pip install -e '.[bench]'); never imported by seqopt itself.
+The textbook model, kept for comparison in benchmarks only; seqopt's own engine is
+seqopt.solvers.cpsat.
 A standard model: one optional interval per job mode, exactly one mode per job,
 cumulative constraints for renewable resources, sums for nonrenewable ones,
 end-to-start precedence, minimise the latest end. One worker, as seqopt.

@@ -4,7 +4,7 @@ For each instance: import it (seqopt.io.psplib), solve it with seqopt.solve.solv
 (the same code `seqopt solve` runs) under a per-instance time limit, one thread,
 and compare the makespan with j30opt.sm / j1Xopt.mm. A proven optimum that
 differs from the file is a bug and is reported as a MISMATCH. Optionally
-OR-Tools CP-SAT (benchmark-only extra: pip install -e '.[bench]') solves the
+OR-Tools CP-SAT solves the
 same instance in the same run, one worker, same limit, for a like-for-like ratio.
 
     python benchmarks/psplib.py --set j30 --every 4 --time-limit 60

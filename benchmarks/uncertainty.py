@@ -31,7 +31,8 @@ from seqopt.milp import build_into
 from seqopt.plan import Plan
 from seqopt.settings import ModelFile, ObjectiveKind, read_model_file
 from seqopt.solve import solve
-from seqopt.uncertainty.engine import ArraySink, new_highs, solve_fast
+from seqopt.solvers.highs import REPEATED_OPTIONS, new_highs
+from seqopt.solvers.highs_arrays import ArraySink
 from seqopt.uncertainty.estimates import sites, with_values
 from seqopt.uncertainty.sampling import Samples, draw
 from seqopt.uncertainty.scenarios import Job, Outcome, run_scenarios
@@ -56,7 +57,13 @@ def phases(
         build_into(scenario, model.objective, ArraySink())
         builds.append(time.perf_counter() - started)
         started = time.perf_counter()
-        solve_fast(scenario, model.objective, model.solver, [plan] if plan else [])
+        solve(
+            scenario,
+            model.objective,
+            model.solver,
+            [plan] if plan else [],
+            options=REPEATED_OPTIONS,
+        )
         solves.append(time.perf_counter() - started)
     print(
         f"per scenario on {count} scenarios: building the model's arrays median "
@@ -78,7 +85,7 @@ def search_effort(problem: Problem, model: ModelFile, samples: Samples, count: i
         sink = ArraySink()
         built = build_into(scenario, model.objective, sink)
         maximise = model.objective.kind is ObjectiveKind.VALUE
-        highs = new_highs(model.solver)
+        highs = new_highs(model.solver, REPEATED_OPTIONS)
         highs.passModel(sink.highs_lp(built.primary, maximise))
         started = time.perf_counter()
         highs.run()
@@ -88,7 +95,7 @@ def search_effort(problem: Problem, model: ModelFile, samples: Samples, count: i
             root.append(mips[-1])
         relaxation = sink.highs_lp(built.primary, maximise)
         relaxation.integrality_ = []
-        highs = new_highs(model.solver)
+        highs = new_highs(model.solver, REPEATED_OPTIONS)
         highs.passModel(relaxation)
         started = time.perf_counter()
         highs.run()

@@ -998,7 +998,11 @@ def test_every_bad_setting_is_listed_at_once(tmp_path: Path) -> None:
             "objective.tie_break",
             "must be true or false, got 'yes'",
         ),
-        ('[solver]\nname = "gurobi"', "solver.name", "must be 'highs' or 'cbc', got 'gurobi'"),
+        (
+            '[solver]\nname = "gurobi"',
+            "solver.name",
+            "must be one of 'auto', 'highs', 'highs-pulp', 'cbc', 'cpsat', got 'gurobi'",
+        ),
         ("[solver]\nthreads = 0", "solver.threads", "must be a whole number >= 1, got 0"),
         (
             '[solver]\ntime_limit = "1m"',

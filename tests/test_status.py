@@ -7,17 +7,10 @@ from types import SimpleNamespace
 import pytest
 
 from seqopt.generate import SYNTHETIC_OBJECTIVE, synthetic_problem
-from seqopt.highs import objective_consistent, run_from_start
 from seqopt.settings import SolverName, SolverSettings
-from seqopt.solve import (
-    MIN_SOLVER_SECONDS,
-    PROVEN_GAP,
-    Status,
-    Stop,
-    classify,
-    solve,
-    within_limit,
-)
+from seqopt.solve import solve, within_limit
+from seqopt.solvers.highs import MIN_SOLVER_SECONDS, objective_consistent, run_from_start
+from seqopt.solvers.result import PROVEN_GAP, Status, Stop, classify
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from seqopt.io.reader import read_problem
 from seqopt.io.writer import write_problem
 from seqopt.settings import ObjectiveSettings, SolverSettings
 from seqopt.solve import solve
-from seqopt.uncertainty.engine import solve_fast
+from seqopt.solvers.highs import REPEATED_OPTIONS
 from seqopt.uncertainty.estimates import sites, with_values
 from seqopt.uncertainty.robust import RiskMeasure, risk, robust_plan, score
 from seqopt.uncertainty.sampling import (
@@ -260,14 +260,20 @@ def with_duration_ranges(p: Problem) -> Problem:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_fast_path_equals_a_plain_solve_on_many_scenarios(seed: int) -> None:
+def test_the_repeated_solve_path_equals_a_plain_solve_on_many_scenarios(seed: int) -> None:
     p = with_duration_ranges(synthetic_problem(4, 2, 8, seed))
     samples = draw(sites(p), 8, seed)
     base = solve(p, OBJECTIVE, SETTINGS)
     for k in range(len(samples)):
         scenario = with_values(p, samples.scenario(k))
         plain = solve(scenario, OBJECTIVE, SETTINGS)
-        fast = solve_fast(scenario, OBJECTIVE, SETTINGS, [base.plan] if base.plan else [])
+        fast = solve(
+            scenario,
+            OBJECTIVE,
+            SETTINGS,
+            [base.plan] if base.plan else [],
+            options=REPEATED_OPTIONS,
+        )
         assert fast.status is plain.status
         assert fast.value == pytest.approx(plain.objective, rel=1e-6, abs=1e-9)
         assert fast.evaluation is not None
@@ -293,7 +299,7 @@ def test_scenarios_with_other_durations_are_solved_with_them() -> None:
     )
     for length in (1.0, 2.0, 3.0):
         scenario = with_values(p, {"scopes:a/s:duration": length})
-        fast = solve_fast(scenario, OBJECTIVE, SETTINGS)
+        fast = solve(scenario, OBJECTIVE, SETTINGS, options=REPEATED_OPTIONS)
         assert fast.value == pytest.approx(solve(scenario, OBJECTIVE, SETTINGS).objective)
         assert fast.evaluation is not None
         signing = {s.measure: s.signing for s in fast.evaluation.scheduled}
@@ -628,6 +634,6 @@ def test_a_forced_measure_that_support_never_allows_makes_a_scenario_infeasible(
         measure("a", scope(gates={"pub": 90}), force=Force.IN),
         series=[series("pub", 50, 50, 50, 60)],
     )
-    fast = solve_fast(p, OBJECTIVE, SETTINGS)
+    fast = solve(p, OBJECTIVE, SETTINGS, options=REPEATED_OPTIONS)
     assert fast.status.value == solve(p, OBJECTIVE, SETTINGS).status.value == "infeasible"
     assert fast.plan is None

@@ -52,6 +52,7 @@ from seqopt.outputs import STATUS_WORDS, headline, plan_document, write_outputs
 from seqopt.report.why import why_sections
 from seqopt.settings import ModelFile, SolverName, read_model_file
 from seqopt.solve import PlanRejected, SolveResult, Status, solve
+from seqopt.solvers.choice import Choice, EngineUnavailable, choose
 from seqopt.uncertainty.robust import RiskMeasure
 
 
@@ -104,7 +105,16 @@ def _guarded(action: Callable[[], T]) -> T:
 def _load(model_path: Path) -> tuple[ModelFile, Problem]:
     model = read_model_file(model_path)
     problem = read_problem(model.input).renamed(model.name)
+    _engine(model, problem, Location(str(model.path), key="solver.name"))
     return model, problem
+
+
+def _engine(model: ModelFile, problem: Problem, where: Location) -> Choice:
+    """The back end that will solve ``problem``; an input error when it cannot."""
+    try:
+        return choose(problem, model.solver.name)
+    except EngineUnavailable as error:
+        raise InputError([Issue(where, str(error), model.solver.name.value)]) from None
 
 
 @app.command("solve")
@@ -155,13 +165,14 @@ def solve_command(
     started = time.perf_counter()
     model, problem = _guarded(lambda: _load(model_path))
     model = model.with_solver(name=solver, time_limit=time_limit, gap=gap)
+    engine = _guarded(lambda: _engine(model, problem, Location(key="--solver")))
     if robust is not None:
         target = output if output is not None else model.output
         _solve_robust(
             problem, model, robust, robust_measure, cvar_level, seed, check_samples, target
         )
     try:
-        with err.status(f"Solving {model.name} with {model.solver.name.value}…", spinner="dots"):
+        with err.status(f"Solving {model.name} with {engine.engine.value}…", spinner="dots"):
             result = solve(problem, model.objective, model.solver)
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, no plan written:[/] {escape(str(error))}")
@@ -184,7 +195,8 @@ def solve_command(
         _print_relaxations(document["diagnosis"]["relaxations"], "it feasible")
     elapsed = time.perf_counter() - started
     out.print(
-        f"[dim]{result.variables} variables, {result.constraints} constraints; built in "
+        f"[dim]Solved by {result.solver} ({escape(result.solver_reason)}). "
+        f"{result.variables} variables, {result.constraints} constraints; built in "
         f"{result.build_seconds:.2f} s, solved in {result.solve_seconds:.2f} s, "
         f"{elapsed:.2f} s in all. Wrote {', '.join(str(p) for p in written)}.[/]"
     )

@@ -15,8 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-import pulp
-
 from seqopt import schedule_search
 from seqopt.data import (
     CauseKind,
@@ -30,9 +28,9 @@ from seqopt.data import (
     Scope,
 )
 from seqopt.evaluate import TOLERANCE, evaluate
-from seqopt.highs import quiet_highs
 from seqopt.plan import Assignment, LeverUse, Plan
-from seqopt.settings import ObjectiveKind, ObjectiveSettings
+from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
+from seqopt.solvers.highs_arrays import ArraySink, HighsArrays
 
 
 @dataclass
@@ -583,7 +581,7 @@ def affordable_scopes(problem: Problem) -> dict[str, str] | None:
 
     Several budgets make choosing scopes a multi-dimensional knapsack, which a
     pass-by-pass greedy can get wrong (it spends one budget early and finds no
-    scope left for a later measure). A tiny integer program picks one scope per
+    scope left for a later measure). A tiny integer program (HiGHS) picks one scope per
     forced measure, within every budget, with the least total duration. Only
     when there are budgets (nonrenewable resources) and forced measures.
     """
@@ -596,18 +594,14 @@ def affordable_scopes(problem: Problem) -> dict[str, str] | None:
     ]
     if any(not m.scopes for m in forced):
         return None
-    quiet_highs()
-    model = pulp.LpProblem("scopes", pulp.LpMinimize)
+    sink = ArraySink()
     pick = {
-        (m.id, s.id): model.add_variable(f"pick_{i}_{j}", cat=pulp.LpBinary)
+        (m.id, s.id): sink.variable(f"pick_{i}_{j}", binary=True)
         for i, m in enumerate(forced)
         for j, s in enumerate(m.scopes)
     }
-    model.setObjective(
-        pulp.LpAffineExpression([(pick[(m.id, s.id)], s.length) for m in forced for s in m.scopes])
-    )
     for i, m in enumerate(forced):
-        model.addConstraint(pulp.lpSum(pick[(m.id, s.id)] for s in m.scopes) == 1, f"one_{i}")
+        sink.row([(pick[(m.id, s.id)], 1.0) for s in m.scopes], "==", 1, f"one_{i}")
     for k, r in enumerate(budgets):
         spend = [
             (pick[(m.id, s.id)], s.use[r.id].base)
@@ -615,13 +609,14 @@ def affordable_scopes(problem: Problem) -> dict[str, str] | None:
             for s in m.scopes
             if r.id in s.use
         ]
-        model.addConstraint(pulp.LpAffineExpression(spend) <= r.capacity.base, f"budget_{k}")
-    model.solve(pulp.HiGHS(msg=False, timeLimit=2.0, threads=1))
-    if model.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        sink.row(spend, "<=", r.capacity.base, f"budget_{k}")
+    shortest = [(pick[(m.id, s.id)], float(s.length)) for m in forced for s in m.scopes]
+    settings = SolverSettings(time_limit=2.0)
+    answer = HighsArrays().solve(sink, shortest, False, settings, {}, [])
+    values = answer.values
+    if not answer.has_solution or values is None:
         return None
-    return {
-        m.id: s.id for m in forced for s in m.scopes if (pick[(m.id, s.id)].varValue or 0) > 0.5
-    }
+    return {m.id: s.id for m in forced for s in m.scopes if values(pick[(m.id, s.id)]) > 0.5}
 
 
 def executable(problem: Problem, scope: Scope) -> bool:

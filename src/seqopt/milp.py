@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Protocol
 
@@ -85,21 +85,16 @@ class Slack:
     """+1 when the slack adds to the row's left side, -1 when it subtracts."""
 
 
-@dataclass
-class Formulation:
-    """A built integer program and the handles needed to read a plan from it."""
+@dataclass(frozen=True)
+class Elastic:
+    """The elastic model's handles: what each slack relaxes, and starts outside windows."""
 
-    lp: pulp.LpProblem
-    starts: dict[StartKey, pulp.LpVariable]
-    uses: dict[UseKey, pulp.LpVariable]
-    primary: pulp.LpAffineExpression
-    """The objective without the tie-breaking term."""
-    notes: list[str] = field(default_factory=list)
-    """Facts found while building that explain an infeasible model."""
-    slacks: list[Slack] = field(default_factory=list)
-    """Elastic model only: every slack variable."""
-    outside: dict[StartKey, int] = field(default_factory=dict)
-    """Elastic model only: periods by which a start lies outside its window."""
+    built: Built
+    """Its start and lever variables and its objective: the price of giving way."""
+    slacks: list[Slack]
+    """Every slack variable."""
+    outside: dict[StartKey, int]
+    """Periods by which each start lies outside its window."""
 
 
 class Sink(Protocol):
@@ -208,19 +203,6 @@ class Built:
     notes: list[str]
 
 
-def build(
-    problem: Problem, objective: ObjectiveSettings, makespan_bound: int | None = None
-) -> Formulation:
-    """Return the integer program for ``problem`` under ``objective``.
-
-    ``makespan_bound`` is the makespan of a known feasible plan; with the
-    makespan objective it lets the model drop every start that would finish later.
-    """
-    if objective.kind is not ObjectiveKind.MAKESPAN:
-        makespan_bound = None
-    return _Builder(problem, objective, makespan_bound).build()
-
-
 # Penalties of the elastic model: per unit of give, and per relaxation (so fewer win).
 ELASTIC_WEIGHTS = {
     "support": 1.0,  # per point of support
@@ -236,12 +218,17 @@ ELASTIC_WEIGHTS = {
 PER_RELAXATION = 20.0
 
 
-def build_into(problem: Problem, objective: ObjectiveSettings, sink: Sink) -> Built:
-    """Build the same integer program as :func:`build` (no makespan bound) into ``sink``.
+def build_into(
+    problem: Problem, objective: ObjectiveSettings, sink: Sink, makespan_bound: int | None = None
+) -> Built:
+    """Write the integer program for ``problem`` under ``objective`` into ``sink``.
 
-    Used to hand a model to HiGHS as arrays without creating PuLP objects.
+    ``makespan_bound`` is the makespan of a known feasible plan; with the
+    makespan objective it lets the model drop every start that would finish later.
     """
-    builder = _Builder(problem, objective, None, sink=sink)
+    if objective.kind is not ObjectiveKind.MAKESPAN:
+        makespan_bound = None
+    builder = _Builder(problem, objective, makespan_bound, sink=sink)
     builder.add_rows()
     return Built(builder.starts, builder.uses, builder.primary_terms(), builder.notes)
 
@@ -299,15 +286,20 @@ class _NoSink:
         raise NotImplementedError
 
 
-def build_elastic(problem: Problem, objective: ObjectiveSettings) -> Formulation:
-    """The elastic model: every rule may give way at a price; minimise the price.
+def build_elastic_into(problem: Problem, objective: ObjectiveSettings, sink: Sink) -> Elastic:
+    """Write the elastic model into ``sink``: every rule may give way at a price.
 
     Every start in the horizon gets a variable (a start outside its window pays
     per period outside), every relaxable row gets a slack, and a binary per slack
     pays a fixed price when the slack is used, so that the smallest and the
-    fewest relaxations win. Used to explain an infeasible model.
+    fewest relaxations win. Its objective (to minimise) is that price. Used to
+    explain an infeasible model.
     """
-    return _Builder(problem, objective, None, elastic=True).build()
+    builder = _Builder(problem, objective, None, elastic=True, sink=sink)
+    builder.add_rows()
+    price = builder.elastic_terms()
+    built = Built(builder.starts, builder.uses, price, builder.notes)
+    return Elastic(built, builder.slacks, builder.outside)
 
 
 def _safe(text: str) -> str:
@@ -343,9 +335,7 @@ class _Builder:
         self.windows = start_windows(problem, makespan_bound) if not elastic else None
         # Nothing happens after the last period a plan can use.
         self.span = min(self.horizon, makespan_bound) if makespan_bound else self.horizon
-        sense = pulp.LpMaximize if objective.kind is ObjectiveKind.VALUE else pulp.LpMinimize
-        self.lp = pulp.LpProblem(_safe(problem.name) or "seqopt", sense)
-        self.sink: Sink = sink if sink is not None else PulpSink(self.lp)
+        self.sink: Sink = sink if sink is not None else _NoSink()
         self.starts: dict[StartKey, pulp.LpVariable] = {}
         self.candidates: dict[StartKey, Candidate] = {}
         self.uses: dict[UseKey, pulp.LpVariable] = {}
@@ -357,13 +347,6 @@ class _Builder:
         for effect in problem.effects:
             self.effects_by_cause[(effect.cause_kind, effect.cause)].append(effect)
         self._cumulative: dict[tuple[str, str, frozenset[str] | None], list[pulp.LpVariable]] = {}
-
-    def build(self) -> Formulation:
-        self.add_rows()
-        primary = self._set_elastic_objective() if self.elastic else self._set_objective()
-        return Formulation(
-            self.lp, self.starts, self.uses, primary, self.notes, self.slacks, self.outside
-        )
 
     def add_rows(self) -> None:
         """Every variable and row; the objective is left to the caller."""
@@ -546,7 +529,7 @@ class _Builder:
         signs = {"<=": [-1.0], ">=": [1.0], "==": [1.0, -1.0]}[sense]
         terms: list[Term] = []
         for k, sign in enumerate(signs):
-            variable = self.lp.add_variable(f"slack_{name}_{k}", 0, relax.upper)
+            variable = self.sink.variable(f"slack_{name}_{k}", 0, relax.upper)
             self.slacks.append(Slack(relax, variable, sign))
             terms.append((variable, sign))
         return terms
@@ -851,18 +834,12 @@ class _Builder:
 
     # -- objective -----------------------------------------------------------------
 
-    def _set_objective(self) -> pulp.LpAffineExpression:
-        primary = pulp.LpAffineExpression(self.primary_terms())
-        self.lp.setObjective(primary)
-        return primary
-
-    def _set_elastic_objective(self) -> pulp.LpAffineExpression:
-        """Minimise the price of giving way: per unit of slack, plus per slack used."""
-        self.lp.sense = pulp.LpMinimize
+    def elastic_terms(self) -> list[Term]:
+        """The elastic model's price of giving way: per unit of slack, plus per slack used."""
         terms: list[Term] = []
         for i, slack in enumerate(self.slacks):
             terms.append((slack.variable, slack.relax.weight))
-            used = self.lp.add_variable(f"relaxed_{i}", cat=pulp.LpBinary)
+            used = self.sink.variable(f"relaxed_{i}", binary=True)
             self._add([(slack.variable, 1.0), (used, -slack.relax.upper)], "<=", 0, f"relaxed_{i}")
             terms.append((used, PER_RELAXATION))
         for key, periods in self.outside.items():
@@ -870,9 +847,7 @@ class _Builder:
                 terms.append(
                     (self.starts[key], ELASTIC_WEIGHTS["window"] * periods + PER_RELAXATION)
                 )
-        objective = pulp.LpAffineExpression(terms)
-        self.lp.setObjective(objective)
-        return objective
+        return terms
 
     def _value_terms(self) -> list[Term]:
         r"""Net discounted value of each start and lever use.

@@ -66,10 +66,18 @@ class ObjectiveSettings:
 
 
 class SolverName(StrEnum):
-    """Solvers seqopt can drive through PuLP."""
+    """The solver back ends (``docs/model.md``, "Engines")."""
 
+    AUTO = "auto"
+    """CP-SAT for pure scheduling models (no support gates), HiGHS otherwise."""
     HIGHS = "highs"
+    """HiGHS, the integer program handed over as arrays."""
+    HIGHS_PULP = "highs-pulp"
+    """HiGHS through PuLP's model objects (the same integer program)."""
     CBC = "cbc"
+    """CBC, bundled with PuLP."""
+    CPSAT = "cpsat"
+    """OR-Tools CP-SAT on a native interval model; pure scheduling models only."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,8 @@ class SolverSettings:
     Parameters
     ----------
     name
-        ``highs`` (default, through highspy) or ``cbc`` (bundled with PuLP).
+        ``auto`` (default: ``cpsat`` for pure scheduling models, else ``highs``),
+        ``highs``, ``highs-pulp``, ``cbc`` or ``cpsat``.
     time_limit
         Seconds for the whole solve: the starting plan, the build and the solver
         (which always gets at least a second); ``None`` for no limit.
@@ -93,7 +102,7 @@ class SolverSettings:
         Whether to hand the solver the greedy plan as a first solution.
     """
 
-    name: SolverName = SolverName.HIGHS
+    name: SolverName = SolverName.AUTO
     time_limit: float | None = 60.0
     gap: float = 1e-6
     threads: int = 1
@@ -226,7 +235,8 @@ def _solver(section: dict[str, Any], file: str, issues: list[Issue]) -> SolverSe
 
     name = str(section.get("name", default.name.value)).lower()
     if name not in {s.value for s in SolverName}:
-        issues.append(Issue(where("name"), "must be 'highs' or 'cbc'", name))
+        known = ", ".join(repr(s.value) for s in SolverName)
+        issues.append(Issue(where("name"), f"must be one of {known}", name))
         name = default.name.value
     time_limit = section.get("time_limit", default.time_limit)
     if not _positive_number(time_limit):

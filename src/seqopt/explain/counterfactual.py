@@ -21,7 +21,7 @@ from seqopt.evaluate import Evaluation
 from seqopt.plan import Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solve import SolveResult, Status, solve
-from seqopt.uncertainty.engine import Solved, solve_fast
+from seqopt.solvers.highs import REPEATED_OPTIONS
 
 BISECTION_STEPS = 8
 
@@ -55,8 +55,7 @@ class Change:
     text: str
 
 
-Outcome = SolveResult | Solved
-Solver = Callable[[Problem], Outcome]
+Solver = Callable[[Problem], SolveResult]
 
 
 def _solver(
@@ -64,15 +63,12 @@ def _solver(
 ) -> Solver:
     """Re-solve a variant of the problem, verified by the evaluator as every solve is.
 
-    With HiGHS the variant goes straight to HiGHS as arrays (the engine of the
-    simulations): the same model and checks as ``solve()``, without building PuLP
-    objects, about twice as fast per re-solve (``benchmarks/explain.py``).
+    The base plan is offered as the start (it often breaks no rule of the
+    variant), with the search options for repeated solves of a small model.
     """
 
-    def run(problem: Problem) -> Outcome:
-        if settings.name == "highs":
-            return solve_fast(problem, objective, settings, starts)
-        return solve(problem, objective, settings)
+    def run(problem: Problem) -> SolveResult:
+        return solve(problem, objective, settings, starts, options=REPEATED_OPTIONS)
 
     return run
 
@@ -162,7 +158,7 @@ def _forcing(
     base: Evaluation,
     measure_id: str,
     how: str,
-    result: Outcome,
+    result: SolveResult,
 ) -> Forcing:
     name = problem.measure_by_id[measure_id].name
     if result.evaluation is None:
@@ -217,7 +213,7 @@ def what_it_takes(
     return [replace(c, text=_change_text(problem, c)) for c in changes]
 
 
-def _included(result: Outcome, measure_id: str) -> bool:
+def _included(result: SolveResult, measure_id: str) -> bool:
     return result.plan is not None and result.plan.assignment(measure_id) is not None
 
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-import pulp
-
 from seqopt.data import Estimate, Force, Problem
 from seqopt.evaluate import Violation
-from seqopt.highs import quiet_highs
-from seqopt.milp import Formulation, build_elastic
+from seqopt.milp import Built, Elastic, Sink, build_elastic_into
 from seqopt.settings import ObjectiveSettings, SolverSettings
+from seqopt.solvers.backend import Request, Values, solve_model
+from seqopt.solvers.engines import milp_backend
 
 GIVE = 1e-6
 """Slack below this is rounding, not a relaxation."""
@@ -51,14 +50,24 @@ class Diagnosis:
 
 
 def diagnose(problem: Problem, objective: ObjectiveSettings, solver: SolverSettings) -> Diagnosis:
-    """Solve the elastic model and describe what had to give way."""
-    formulation = build_elastic(problem, objective)
-    quiet_highs()
-    settings = pulp.HiGHS(msg=solver.log, timeLimit=solver.time_limit, threads=solver.threads)
-    formulation.lp.solve(settings)
-    if formulation.lp.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+    """Solve the elastic model and describe what had to give way.
+
+    The model's solver setting is honoured (an integer program: CP-SAT, if named,
+    gives way to HiGHS). Any solution found counts, proven cheapest or not.
+    """
+    elastic: list[Elastic] = []
+
+    def build(sink: Sink) -> Built:
+        elastic.append(build_elastic_into(problem, objective, sink))
+        return elastic[0].built
+
+    solved = solve_model(
+        milp_backend(solver.name), Request(problem, objective, solver), build, maximise=False
+    )
+    values = solved.answer.values
+    if not solved.answer.has_solution or values is None:
         return Diagnosis((), False)
-    return Diagnosis(tuple(_relaxations(problem, formulation)), True)
+    return Diagnosis(tuple(_relaxations(problem, elastic[0], values)), True)
 
 
 def plan_relaxations(problem: Problem, violations: tuple[Violation, ...]) -> list[Relaxation]:
@@ -102,12 +111,12 @@ def _label(problem: Problem, period: int | None) -> str:
     return problem.periods[period] if 0 <= period < problem.horizon else f"period {period}"
 
 
-def _relaxations(problem: Problem, formulation: Formulation) -> list[Relaxation]:
-    chosen = {key: var for key, var in formulation.starts.items() if (var.varValue or 0.0) > 0.5}
+def _relaxations(problem: Problem, elastic: Elastic, values: Values) -> list[Relaxation]:
+    chosen = {key: var for key, var in elastic.built.starts.items() if values(var) > 0.5}
     found: list[Relaxation] = []
     grouped: dict[tuple[str, tuple[str, ...], int | None], float] = defaultdict(float)
-    for slack in formulation.slacks:
-        value = slack.variable.varValue or 0.0
+    for slack in elastic.slacks:
+        value = values(slack.variable)
         if value <= GIVE:
             continue
         relax = slack.relax
@@ -123,7 +132,7 @@ def _relaxations(problem: Problem, formulation: Formulation) -> list[Relaxation]
             )
         )
     for start_key in chosen:
-        periods = formulation.outside.get(start_key, 0)
+        periods = elastic.outside.get(start_key, 0)
         if periods:
             measure_id, scope_id, start = start_key
             scope_key = (measure_id, scope_id)

@@ -29,11 +29,12 @@ from enum import StrEnum
 
 from seqopt.data import Problem
 from seqopt.evaluate import evaluate
-from seqopt.milp import Block, Built, Term, build_block, lever_keys, possible_starts
+from seqopt.milp import Block, Built, Sink, Term, build_block, lever_keys, possible_starts
 from seqopt.plan import Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
-from seqopt.solve import AGREEMENT, PlanRejected, Status, relative_gap
-from seqopt.uncertainty.engine import ArraySink, run_arrays
+from seqopt.solvers.backend import Request, run_milp
+from seqopt.solvers.engines import milp_backend
+from seqopt.solvers.result import AGREEMENT, PlanRejected, Status, relative_gap
 from seqopt.uncertainty.scenarios import broken_rule
 
 
@@ -117,12 +118,16 @@ def robust_plan(
         from the evaluator's.
     """
     maximise = objective.kind is ObjectiveKind.VALUE
-    sink = ArraySink()
-    built = _saa_model(sink, problems, objective, measure, level)
     if start is not None and not all(evaluate(p, start, objective).feasible for p in problems):
         start = None
-    run = run_arrays(sink, built, objective, settings, start=start)
-    notes = list(built.notes)
+    request = Request(problems[0], objective, settings, start)
+
+    def build(sink: Sink) -> Built:
+        return _saa_model(sink, problems, objective, measure, level)
+
+    # An integer program over many scenarios: CP-SAT, if the setting names it, cannot take it.
+    run = run_milp(milp_backend(settings.name), request, build)
+    notes = list(run.notes)
     if not run.status.has_plan or run.plan is None:
         if run.status is Status.INFEASIBLE:
             notes.append(
@@ -158,7 +163,7 @@ def score(plan: Plan, problems: Sequence[Problem], objective: ObjectiveSettings)
 
 
 def _saa_model(
-    sink: ArraySink,
+    sink: Sink,
     problems: Sequence[Problem],
     objective: ObjectiveSettings,
     measure: RiskMeasure,
@@ -186,7 +191,7 @@ def _saa_model(
 
 
 def _risk_objective(
-    sink: ArraySink,
+    sink: Sink,
     values: list[list[Term]],
     measure: RiskMeasure,
     level: float,

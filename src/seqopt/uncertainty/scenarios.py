@@ -1,7 +1,7 @@
 """Solve many scenarios of one problem, in this process, across processes, or on Dask.
 
 A scenario is the base problem with some estimates replaced by drawn values.
-Each is solved by :func:`seqopt.uncertainty.engine.solve_fast` and depends only
+Each is solved by :func:`seqopt.solve.solve` and depends only
 on the problem, its own values and the base plan, never on which worker solved
 it or what that worker solved before; results are put back in scenario order.
 So the same samples give the same results with 1, 2 or 20 workers, locally or
@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from seqopt.data import Problem
@@ -24,7 +24,8 @@ from seqopt.evaluate import Violation, evaluate
 from seqopt.heuristic import greedy_plan
 from seqopt.plan import Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
-from seqopt.uncertainty.engine import solve_fast
+from seqopt.solve import solve
+from seqopt.solvers.highs import REPEATED_OPTIONS
 from seqopt.uncertainty.estimates import with_values
 
 LOCAL = "local"
@@ -111,7 +112,10 @@ def solve_one(job: Job, index: int, values: Sequence[float]) -> Outcome:
             base_value = scored.objective
         else:
             broken = tuple(dict.fromkeys(broken_rule(problem, v) for v in scored.violations))
-    solved = solve_fast(problem, job.objective, job.settings, starts)
+    # The greedy plan is offered whatever the model's warm_start says: scenarios differ
+    # from the base problem, and the base plan may break a rule of this one.
+    settings = replace(job.settings, warm_start=False)
+    solved = solve(problem, job.objective, settings, starts, options=REPEATED_OPTIONS)
     evaluation = solved.evaluation
     signing = {s.measure: s.signing for s in evaluation.scheduled} if evaluation else {}
     return Outcome(

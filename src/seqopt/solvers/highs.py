@@ -1,4 +1,4 @@
-"""HiGHS housekeeping shared by every module that runs it."""
+"""HiGHS housekeeping shared by the back ends that run it (on arrays and through PuLP)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-_BANNER_SILENCED = False
+from seqopt.settings import SolverSettings
+from seqopt.solvers.result import Stop
 
 MIN_SOLVER_SECONDS = 1.0
 """A solver run always gets at least this long, however much of the limit went before it."""
@@ -19,6 +20,24 @@ RAN_AGAIN = (
     "its own solution does not have)"
 )
 """Added to HiGHS's words when :func:`run_from_start` ran a second time."""
+
+REPEATED_OPTIONS: Mapping[str, Any] = {
+    "mip_detect_symmetry": False,
+    "mip_allow_restart": False,
+    "mip_pool_soft_limit": 50,
+    "mip_lp_age_limit": 1,
+    "mip_pool_age_limit": 1,
+    "mip_pscost_minreliable": 0,
+}
+"""HiGHS search settings that shorten small solves; what is proven (the gap) is unchanged.
+
+No symmetry detection and no restarts; a small cut pool whose rows age out
+quickly; pseudo-costs trusted at once instead of strong branching. Used where
+one model is solved many times with small changes (simulations, sensitivity,
+explanations); measured in ``benchmarks/uncertainty.py``.
+"""
+
+_BANNER_SILENCED = False
 
 
 def quiet_highs() -> None:
@@ -49,6 +68,45 @@ def _stdout_to_devnull() -> Iterator[None]:
     finally:
         os.dup2(saved, fd)
         os.close(saved)
+
+
+def new_highs(settings: SolverSettings, options: Mapping[str, Any] | None = None) -> Any:
+    """A fresh HiGHS instance with the gap, threads, time limit, log and ``options``."""
+    import highspy
+
+    quiet_highs()
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", settings.log)
+    highs.setOptionValue("mip_rel_gap", settings.gap)
+    highs.setOptionValue("threads", settings.threads)
+    highs.setOptionValue("random_seed", 0)
+    if settings.time_limit is not None:
+        highs.setOptionValue("time_limit", float(settings.time_limit))
+    for name, setting in (options or {}).items():
+        highs.setOptionValue(name, setting)
+    return highs
+
+
+def highs_stop(highs: Any) -> tuple[Stop, bool]:
+    """Why a HiGHS run stopped, and whether it holds a feasible solution."""
+    import highspy
+
+    statuses = highspy.HighsModelStatus
+    stops = {
+        statuses.kOptimal: Stop.FINISHED,
+        statuses.kModelEmpty: Stop.FINISHED,
+        statuses.kInfeasible: Stop.INFEASIBLE,
+        # Binaries bound every variable, so "unbounded or infeasible" can only be infeasible.
+        statuses.kUnboundedOrInfeasible: Stop.INFEASIBLE,
+        statuses.kUnbounded: Stop.UNBOUNDED,
+        statuses.kTimeLimit: Stop.LIMIT,
+        statuses.kIterationLimit: Stop.LIMIT,
+        statuses.kInterrupt: Stop.LIMIT,
+        statuses.kSolutionLimit: Stop.LIMIT,
+    }
+    model_status = highs.getModelStatus()
+    has_solution = int(highs.getInfo().primal_solution_status) == 2  # kSolutionStatusFeasible
+    return stops.get(model_status, Stop.ERROR), has_solution or model_status == statuses.kModelEmpty
 
 
 def objective_consistent(highs: Any) -> bool:
@@ -89,3 +147,9 @@ def run_from_start(highs: Any, started: bool, time_limit: float | None) -> bool:
         highs.setOptionValue("time_limit", float(left))
     highs.run()
     return True
+
+
+def words(highs: Any, ran_again: bool) -> str:
+    """HiGHS's own words for how a run ended."""
+    said = str(highs.modelStatusToString(highs.getModelStatus()))
+    return said + RAN_AGAIN if ran_again else said

@@ -1,0 +1,99 @@
+"""HiGHS through PuLP: the integer program as PuLP objects, solved by PuLP's HiGHS interface.
+
+Slower to build than :mod:`seqopt.solvers.highs_arrays` (every variable and row
+is a Python object), and kept as a second, independent path into HiGHS: the
+brute-force tests hold both to the same optima, and a PuLP model can be written
+out as a readable LP file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pulp
+
+from seqopt.milp import PulpSink, Sink, Term
+from seqopt.settings import SolverSettings
+from seqopt.solvers.backend import Answer
+from seqopt.solvers.highs import highs_stop, quiet_highs, run_from_start, words
+
+
+class _HiGHSFromStart(pulp.HiGHS):  # type: ignore[misc]
+    """PuLP's HiGHS interface, handing HiGHS a starting solution and options before it runs."""
+
+    def __init__(
+        self, start: list[tuple[Any, float]], options: dict[str, Any], **settings: Any
+    ) -> None:
+        super().__init__(**settings)
+        self.start = start
+        self.extra = options
+        self.ran_again = False
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:
+        for name, value in self.extra.items():
+            lp.solverModel.setOptionValue(name, value)
+        if self.start:
+            index = np.array([var.index for var, _ in self.start], dtype=np.int32)
+            value = np.array([x for _, x in self.start], dtype=np.float64)
+            # A partial solution: HiGHS completes the continuous variables itself.
+            lp.solverModel.setSolution(len(self.start), index, value)
+        self.ran_again = run_from_start(lp.solverModel, bool(self.start), self.timeLimit)
+
+
+class HighsPulp:
+    """The back end: a PuLP model solved by HiGHS through PuLP."""
+
+    name = "highs-pulp"
+
+    def sink(self, name: str, maximise: bool) -> PulpSink:
+        """A new PuLP model."""
+        sense = pulp.LpMaximize if maximise else pulp.LpMinimize
+        return PulpSink(pulp.LpProblem(name or "seqopt", sense))
+
+    def size(self, sink: Sink) -> tuple[int, int]:
+        """Variables and constraints of the PuLP model."""
+        assert isinstance(sink, PulpSink)
+        return sink.lp.numVariables(), sink.lp.numConstraints()
+
+    def solve(
+        self,
+        sink: Sink,
+        objective: list[Term],
+        maximise: bool,
+        settings: SolverSettings,
+        options: Mapping[str, Any],
+        start: list[tuple[Any, float]],
+    ) -> Answer:
+        """Solve with PuLP's HiGHS interface."""
+        assert isinstance(sink, PulpSink)
+        lp = sink.lp
+        lp.setObjective(pulp.LpAffineExpression(objective))
+        quiet_highs()
+        solver = _HiGHSFromStart(
+            start,
+            dict(options),
+            msg=settings.log,
+            timeLimit=settings.time_limit,
+            gapRel=settings.gap,
+            threads=settings.threads,
+            random_seed=0,
+        )
+        lp.solve(solver)
+        # PuLP gives the variables of the model their index in HiGHS's columns before the
+        # start is set (``var.index`` above), and reads values back into ``varValue``.
+        highs = lp.solverModel
+        stop, has_solution = highs_stop(highs)
+        bound = None
+        if has_solution:
+            # PuLP hands HiGHS a minimisation; a maximum comes back negated.
+            bound = (-1.0 if maximise else 1.0) * float(highs.getInfo().mip_dual_bound)
+        return Answer(
+            stop,
+            has_solution,
+            (lambda var: float(var.varValue or 0.0)) if has_solution else None,
+            bound,
+            words(highs, solver.ran_again),
+            int(highs.getInfo().mip_node_count),
+        )
