@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from seqopt.data import (
     CauseKind,
@@ -156,3 +157,17 @@ def tiny_problem(seed: int) -> tuple[Problem, ObjectiveSettings]:
             discount_rate=rng.choice([0.0, 0.02, 0.05]), terminal=rng.choice([0, 2])
         )
     return problem, objective
+
+
+def tiny_schedule(seed: int) -> tuple[Problem, ObjectiveSettings]:
+    """:func:`tiny_problem` without support gates or levers: a pure scheduling problem.
+
+    Capacities with overrides, budgets, windows, forcing, ``requires`` with lags and
+    scopes, ``excludes`` and ``together`` stay; so does the objective (value or makespan).
+    """
+    problem, objective = tiny_problem(seed)
+    measures = tuple(
+        replace(m, scopes=tuple(replace(s, gates=()) for s in m.scopes)) for m in problem.measures
+    )
+    effects = tuple(e for e in problem.effects if e.cause_kind is not CauseKind.LEVER)
+    return replace(problem, measures=measures, levers=(), effects=effects), objective

@@ -239,5 +239,5 @@ def synthetic_model_file(name: str, input_name: str) -> str:
         f'[model]\nname = "{name}"\ninput = "{input_name}"\noutput = "reports"\n\n'
         f'[objective]\nkind = "{objective.kind.value}"\n'
         f"discount_rate = {objective.discount_rate}\nterminal = {objective.terminal}\n\n"
-        f'[solver]\nname = "highs"\ntime_limit = 60\ngap = 1e-6\nthreads = 1\n'
+        f'[solver]\nname = "auto"\ntime_limit = 60\ngap = 1e-6\nthreads = 1\n'
     )

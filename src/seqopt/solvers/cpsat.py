@@ -168,6 +168,7 @@ class _Model:
         self.job_start: dict[str, Any] = {}
         self.job_end: dict[str, Any] = {}
         self.done: dict[str, Any] = {}
+        """How many scopes of each measure are chosen: the number 1 when it must be done."""
 
     # -- variables -------------------------------------------------------------------
 
@@ -192,10 +193,19 @@ class _Model:
                         _Mode(measure, scope, presence, start, first, last, length, interval)
                     )
             self.modes[measure.id] = modes
+            forced = measure.force is Force.IN
+            if forced and len(modes) == 1:
+                # The one scope of a measure that must be done: its start is the job's.
+                only = modes[0]
+                model.add(only.presence == 1)
+                self.job_start[measure.id] = only.start
+                self.job_end[measure.id] = only.start + only.length
+                self.done[measure.id] = 1
+                continue
             job_start = model.new_int_var(0, self.horizon, f"S_{mi}")
             job_end = model.new_int_var(0, self.horizon, f"E_{mi}")
             done = sum(m.presence for m in modes)
-            if measure.force is Force.IN:
+            if forced:
                 model.add(done == 1)
             elif len(modes) > 1:
                 model.add(done <= 1)
@@ -204,7 +214,7 @@ class _Model:
                 model.add(job_end == mode.start + mode.length).only_enforce_if(mode.presence)
             self.job_start[measure.id] = job_start
             self.job_end[measure.id] = job_end
-            self.done[measure.id] = done
+            self.done[measure.id] = 1 if forced else done
 
     # -- constraints -----------------------------------------------------------------
 
@@ -255,6 +265,10 @@ class _Model:
                     model.add(sum(m.presence for m in first + second) <= 1)
             elif dep.kind is DependencyKind.TOGETHER:
                 model.add(sum(m.presence for m in first) == sum(m.presence for m in second))
+            elif self.done[dep.measure] == 1 and dep.scope is None and dep.other_scope is None:
+                # A must be done: B must be done, and in force (plus the lag) before A starts.
+                model.add(sum(m.presence for m in second) == 1)
+                model.add(self.job_start[dep.measure] >= self.job_end[dep.other] + dep.lag)
             else:
                 for mode in first:
                     if not second:
@@ -279,7 +293,15 @@ class _Model:
         """Set the objective; return its scale and the most its rounding can hide."""
         if self.request.objective.kind is ObjectiveKind.MAKESPAN:
             makespan = self.model.new_int_var(0, self.horizon, "makespan")
+            forced = [self.job_end[m] for m in self.modes if self.done[m] == 1]
+            if forced and len(forced) == len(self.modes):
+                self.model.add_max_equality(makespan, forced)
+            else:
+                for end in forced:
+                    self.model.add(makespan >= end)
             for measure_id, modes in self.modes.items():
+                if self.done[measure_id] == 1:
+                    continue
                 end = self.job_end[measure_id]
                 for mode in modes:
                     self.model.add(makespan >= end).only_enforce_if(mode.presence)

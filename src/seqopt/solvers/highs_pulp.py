@@ -35,10 +35,13 @@ class _HiGHSFromStart(pulp.HiGHS):  # type: ignore[misc]
         for name, value in self.extra.items():
             lp.solverModel.setOptionValue(name, value)
         if self.start:
-            index = np.array([var.index for var, _ in self.start], dtype=np.int32)
-            value = np.array([x for _, x in self.start], dtype=np.float64)
+            # PuLP hands HiGHS only the variables that appear in a row or the objective.
+            columns = {var.name: var.index for var in lp.variables()}
+            known = [(columns[var.name], x) for var, x in self.start if var.name in columns]
+            index = np.array([i for i, _ in known], dtype=np.int32)
+            value = np.array([x for _, x in known], dtype=np.float64)
             # A partial solution: HiGHS completes the continuous variables itself.
-            lp.solverModel.setSolution(len(self.start), index, value)
+            lp.solverModel.setSolution(len(known), index, value)
         self.ran_again = run_from_start(lp.solverModel, bool(self.start), self.timeLimit)
 
 

@@ -1,0 +1,111 @@
+"""The solvers package: which engine runs, and the CP-SAT engine's own cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from seqopt.cli import Exit, app
+from seqopt.data import Force
+from seqopt.io.psplib import read_instance, to_problem
+from seqopt.io.reader import read_problem
+from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverName, SolverSettings
+from seqopt.solve import Status, solve
+from seqopt.solvers.choice import EngineUnavailable, choose
+from seqopt.solvers.cpsat import unsupported
+
+from builders import budget, measure, problem, renewable, requires, scope, series
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"
+MAKESPAN = ObjectiveSettings(kind=ObjectiveKind.MAKESPAN)
+runner = CliRunner()
+
+
+def test_auto_takes_cpsat_for_pure_scheduling_and_highs_for_gates() -> None:
+    psplib = to_problem(read_instance(DATA / "psplib" / "j301_1.sm"))
+    assert choose(psplib, SolverName.AUTO).engine is SolverName.CPSAT
+    gated = read_problem(ROOT / "inputs" / "japan_rok.xlsx")
+    chosen = choose(gated, SolverName.AUTO)
+    assert chosen.engine is SolverName.HIGHS
+    assert "support gates" in chosen.reason
+    assert choose(gated, SolverName.CBC).engine is SolverName.CBC
+
+
+def test_cpsat_asked_for_a_model_with_gates_is_refused_with_the_reason() -> None:
+    gated = read_problem(ROOT / "inputs" / "japan_rok.xlsx")
+    with pytest.raises(EngineUnavailable, match="support gates"):
+        choose(gated, SolverName.CPSAT)
+
+
+def test_cli_names_the_setting_when_cpsat_cannot_take_the_model(tmp_path: Path) -> None:
+    model = tmp_path / "model.toml"
+    inputs = (ROOT / "inputs" / "japan_rok.xlsx").resolve()
+    model.write_text(f'[model]\ninput = "{inputs}"\n\n[solver]\nname = "cpsat"\n')
+    result = runner.invoke(app, ["solve", str(model), "--out", str(tmp_path / "out")])
+    assert result.exit_code == Exit.INPUT
+    assert "solver.name" in result.output and "support gates" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_solve_command_says_which_engine_ran(tmp_path: Path) -> None:
+    target = tmp_path / "j"
+    assert runner.invoke(app, ["import-psplib", str(DATA / "psplib" / "j1010_2.mm"), str(target)])
+    result = runner.invoke(app, ["solve", str(target / "model.toml"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == Exit.OK, result.output
+    assert "Solved by cpsat (auto: a pure scheduling model" in " ".join(result.output.split())
+
+
+def test_cpsat_scales_fractional_uses_and_refuses_numbers_no_power_of_ten_makes_whole() -> None:
+    halves = problem(
+        4,
+        measure("a", scope("s", 2.0, 1, use={"team": 0.5})),
+        measure("b", scope("s", 1.0, 1, use={"team": 0.75})),
+        resources=[renewable("team", 1.25)],
+    )
+    assert unsupported(halves) is None
+    result = solve(halves, MAKESPAN, SolverSettings(name=SolverName.CPSAT, gap=0.0))
+    assert result.status is Status.OPTIMAL
+    thirds = problem(
+        3, measure("a", scope("s", use={"team": 1 / 3})), resources=[renewable("team", 1)]
+    )
+    assert "whole" in (unsupported(thirds) or "")
+    assert choose(thirds, SolverName.AUTO).engine is SolverName.HIGHS
+
+
+def test_cpsat_honours_a_lower_capacity_in_one_period() -> None:
+    """Two one-period jobs, one team, but no team in T0: the makespan is 3 (T1, T2)."""
+    jobs = problem(
+        4,
+        measure("a", scope("s", use={"team": 1}), force=Force.IN),
+        measure("b", scope("s", use={"team": 1}), force=Force.IN),
+        resources=[renewable("team", 1, t0=0)],
+    )
+    for engine in (SolverName.CPSAT, SolverName.HIGHS):
+        result = solve(jobs, MAKESPAN, SolverSettings(name=engine, gap=0.0))
+        assert result.status is Status.OPTIMAL and result.objective == 3
+        assert result.plan is not None
+        assert sorted(a.start for a in result.plan.assignments) == [1, 2]
+
+
+def test_cpsat_value_objective_with_discounting_matches_highs() -> None:
+    """Value of a start is a table over periods (discounted): CP-SAT scales and rounds it,
+    and adds the rounding to its bound, so 'optimal' is still a proof."""
+    p = problem(
+        5,
+        measure("a", scope("s", 3.3, 2, horizon=5, use={"cap": 1.5, "reserve": 2})),
+        measure("b", scope("s", 1.7, 1, horizon=5, use={"cap": 1.0, "reserve": 1})),
+        measure("c", scope("s", 2.9, 1, horizon=5, use={"cap": 2.0, "reserve": 2})),
+        resources=[renewable("cap", 2.5, price=0.4), budget("reserve", 4, price=0.1)],
+        dependencies=[requires("c", "b", lag=1)],
+        series=[series("k", 50, 50, 50, 50, 50)],
+    )
+    objective = ObjectiveSettings(discount_rate=0.05, terminal=3)
+    cpsat = solve(p, objective, SolverSettings(name=SolverName.CPSAT, gap=0.0))
+    highs = solve(p, objective, SolverSettings(name=SolverName.HIGHS, gap=0.0))
+    assert cpsat.status is Status.OPTIMAL and highs.status is Status.OPTIMAL
+    assert cpsat.objective == pytest.approx(highs.objective, rel=1e-9)
+    assert cpsat.bound is not None and cpsat.bound >= cpsat.objective - 1e-9
