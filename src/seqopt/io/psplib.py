@@ -215,7 +215,8 @@ def model_file_text(name: str, input_name: str) -> str:
         f"# PSPLIB instance {name}, imported by 'seqopt import-psplib'.\n"
         f'[model]\nname = "{name}"\ninput = "{input_name}"\noutput = "reports"\n\n'
         '[objective]\nkind = "makespan"\n\n'
-        '[solver]\nname = "auto"  # CP-SAT: a pure scheduling model\ntime_limit = 60\ngap = 0\nthreads = 1\n'
+        '[solver]\nname = "auto"  # CP-SAT: a pure scheduling model\n'
+        "time_limit = 60\ngap = 0\nthreads = 1\n"
     )
 
 
