@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from seqopt.io.psplib import read_instance
 
 
-def solve_cpsat(path: Path, time_limit: float) -> tuple[str, float | None, float]:
+def solve_cpsat(path: Path, time_limit: float, seed: int = 0) -> tuple[str, float | None, float]:
     """Return (status, makespan, seconds) for one instance."""
     instance = read_instance(path)
     horizon = sum(max(m.duration for m in modes) for modes in instance.modes.values())
@@ -64,6 +64,7 @@ def solve_cpsat(path: Path, time_limit: float) -> tuple[str, float | None, float
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
     started = time.perf_counter()
     status = solver.solve(model)
     seconds = time.perf_counter() - started

@@ -944,7 +944,7 @@ def test_an_unknown_section_is_reported_with_the_known_ones(tmp_path: Path) -> N
         (
             "[solver]\ntime_limt = 10",
             "solver.time_limt",
-            "gap, log, name, threads, time_limit, warm_start",
+            "gap, log, name, random_seed, threads, time_limit, warm_start",
         ),
         (
             "[objective]\ndiscount = 0.1",
@@ -1090,7 +1090,7 @@ def test_validate_a_model_file_with_a_bad_setting_exits_2(tmp_path: Path) -> Non
         ("validate", path),
         [
             f"{path}, setting solver.time_limt: unknown setting, got 'time_limt'. "
-            "Known settings: gap, log, name, threads, time_limit, warm_start."
+            "Known settings: gap, log, name, random_seed, threads, time_limit, warm_start."
         ],
     )
 

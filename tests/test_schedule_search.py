@@ -23,10 +23,10 @@ from seqopt.data import (
     Series,
 )
 from seqopt.evaluate import evaluate
+from seqopt.heuristics.schedule_search import applies, search_plan
 from seqopt.io.psplib import read_instance, to_problem
 from seqopt.io.reader import read_problem
 from seqopt.plan import Plan
-from seqopt.schedule_search import applies, search_plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solve import SolveResult, Status, solve
 

@@ -99,7 +99,12 @@ class SolverSettings:
     log
         Whether the solver prints its own log.
     warm_start
-        Whether to hand the solver the greedy plan as a first solution.
+        Whether to hand the integer-programming solvers the greedy plan as a first
+        solution (CP-SAT's own search finds such plans faster than the greedy).
+    random_seed
+        Seed of the solver's own randomised choices (HiGHS, CBC, CP-SAT). The same
+        seed gives the same run; another seed may find another of several equally
+        good plans (tie-breaking then picks the same one) and takes another time.
     """
 
     name: SolverName = SolverName.AUTO
@@ -108,6 +113,7 @@ class SolverSettings:
     threads: int = 1
     log: bool = False
     warm_start: bool = True
+    random_seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -258,8 +264,14 @@ def _solver(section: dict[str, Any], file: str, issues: list[Issue]) -> SolverSe
     if not isinstance(warm_start, bool):
         issues.append(Issue(where("warm_start"), "must be true or false", warm_start))
         warm_start = default.warm_start
+    seed = section.get("random_seed", default.random_seed)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**31:
+        issues.append(
+            Issue(where("random_seed"), "must be a whole number from 0 to 2**31 - 1", seed)
+        )
+        seed = default.random_seed
     limit = float(time_limit) if time_limit is not None else None
-    return SolverSettings(SolverName(name), limit, float(gap), threads, log, warm_start)
+    return SolverSettings(SolverName(name), limit, float(gap), threads, log, warm_start, seed)
 
 
 def _positive_number(value: object) -> bool:

@@ -21,7 +21,8 @@ from typing import Any
 
 from seqopt.data import Problem
 from seqopt.evaluate import Evaluation, evaluate
-from seqopt.heuristic import greedy_plan
+from seqopt.heuristics.greedy import greedy_plan
+from seqopt.heuristics.ties import break_ties
 from seqopt.plan import Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solvers import engines
@@ -37,7 +38,6 @@ from seqopt.solvers.result import (
     relative_gap,
     verify,
 )
-from seqopt.ties import break_ties
 
 
 def solve(
@@ -59,7 +59,7 @@ def solve(
         Plans to offer as a starting solution (for example the base plan when a
         variant of the problem is solved). The best of them that breaks no rule
         of ``problem`` is handed to the solver, with the greedy plan when
-        ``settings.warm_start`` is on.
+        ``settings.warm_start`` is on (integer-programming engines only).
     options
         Extra HiGHS options (:data:`seqopt.solvers.highs.REPEATED_OPTIONS` for
         repeated solves of small models).
@@ -75,7 +75,7 @@ def solve(
     started = time.perf_counter()
     choice = choose(problem, settings.name)
     offered = list(starts)
-    if settings.warm_start:
+    if settings.warm_start and choice.wants_greedy_start:
         offered.append(greedy_plan(problem, objective))
     start = best_start(problem, objective, offered)
     makespan = objective.kind is ObjectiveKind.MAKESPAN
@@ -150,7 +150,7 @@ def within_limit(settings: SolverSettings, spent: float) -> SolverSettings:
     """The settings with the time limit less what the starting plan took.
 
     The time limit is for the whole solve, so a long search for a starting plan
-    (:mod:`seqopt.schedule_search`) comes out of the solver's time, not on top of it.
+    (:mod:`seqopt.heuristics.schedule_search`) comes out of the solver's time, not on top of it.
     """
     if settings.time_limit is None:
         return settings

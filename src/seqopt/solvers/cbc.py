@@ -92,6 +92,7 @@ def _run(
 ) -> Answer:
     for var, value in start:
         var.setInitialValue(value)
+    seed = settings.random_seed + 1  # seqopt ran CBC with seed 1 before the setting existed
     with tempfile.TemporaryDirectory(prefix="seqopt-cbc-") as folder:
         log = Path(folder) / "cbc.log"
         with warnings.catch_warnings():
@@ -106,7 +107,7 @@ def _run(
                 threads=settings.threads,
                 logPath=str(log),
                 warmStart=bool(start),
-                options=["randomSeed 1", "randomCbcSeed 1"],
+                options=[f"randomSeed {seed}", f"randomCbcSeed {seed}"],
             )
             try:
                 lp.solve(solver)

@@ -36,6 +36,16 @@ class Choice:
     engine: SolverName
     reason: str
 
+    @property
+    def wants_greedy_start(self) -> bool:
+        """Whether the greedy plan is worth computing as a start (``warm_start``).
+
+        Not for CP-SAT: its own search finds such plans in milliseconds, while the
+        greedy plan and the activity-list search take 0.3-5 s on a PSPLIB j30
+        instance (``docs/psplib.md``).
+        """
+        return self.engine is not SolverName.CPSAT
+
 
 def choose(problem: Problem, asked: SolverName) -> Choice:
     """Resolve ``asked`` for ``problem``.

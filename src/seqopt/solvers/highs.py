@@ -79,7 +79,7 @@ def new_highs(settings: SolverSettings, options: Mapping[str, Any] | None = None
     highs.setOptionValue("output_flag", settings.log)
     highs.setOptionValue("mip_rel_gap", settings.gap)
     highs.setOptionValue("threads", settings.threads)
-    highs.setOptionValue("random_seed", 0)
+    highs.setOptionValue("random_seed", settings.random_seed)
     if settings.time_limit is not None:
         highs.setOptionValue("time_limit", float(settings.time_limit))
     for name, setting in (options or {}).items():

@@ -81,7 +81,7 @@ class HighsPulp:
             timeLimit=settings.time_limit,
             gapRel=settings.gap,
             threads=settings.threads,
-            random_seed=0,
+            random_seed=settings.random_seed,
         )
         lp.solve(solver)
         # PuLP gives the variables of the model their index in HiGHS's columns before the

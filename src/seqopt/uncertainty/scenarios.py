@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from seqopt.data import Problem
 from seqopt.evaluate import Violation, evaluate
-from seqopt.heuristic import greedy_plan
+from seqopt.heuristics.greedy import greedy_plan
 from seqopt.plan import Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solve import solve

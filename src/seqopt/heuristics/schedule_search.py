@@ -1,6 +1,6 @@
 """Activity-list search: short schedules for pure scheduling problems (makespan objective).
 
-The greedy plan of :mod:`seqopt.heuristic` is a handful of priority-rule passes.
+The greedy plan of :mod:`seqopt.heuristics.greedy` is a handful of priority-rule passes.
 On scheduling problems in the PSPLIB mould (every measure forced in,
 finish-to-start prerequisites, renewable capacities and budgets, no support
 gates or levers) its makespan is often 5-10 % above the optimum, and the

@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from seqopt import schedule_search
 from seqopt.data import (
     CauseKind,
     DependencyKind,
@@ -28,6 +27,7 @@ from seqopt.data import (
     Scope,
 )
 from seqopt.evaluate import TOLERANCE, evaluate
+from seqopt.heuristics import schedule_search
 from seqopt.plan import Assignment, LeverUse, Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solvers.highs_arrays import ArraySink, HighsArrays
