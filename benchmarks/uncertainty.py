@@ -62,7 +62,7 @@ def phases(
             model.objective,
             model.solver,
             [plan] if plan else [],
-            options=REPEATED_OPTIONS,
+            repeated=True,
         )
         solves.append(time.perf_counter() - started)
     print(

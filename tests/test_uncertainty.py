@@ -21,7 +21,6 @@ from seqopt.io.reader import read_problem
 from seqopt.io.writer import write_problem
 from seqopt.settings import ObjectiveSettings, SolverSettings
 from seqopt.solve import solve
-from seqopt.solvers.highs import REPEATED_OPTIONS
 from seqopt.uncertainty.estimates import sites, with_values
 from seqopt.uncertainty.robust import RiskMeasure, risk, robust_plan, score
 from seqopt.uncertainty.sampling import (
@@ -272,7 +271,7 @@ def test_the_repeated_solve_path_equals_a_plain_solve_on_many_scenarios(seed: in
             OBJECTIVE,
             SETTINGS,
             [base.plan] if base.plan else [],
-            options=REPEATED_OPTIONS,
+            repeated=True,
         )
         assert fast.status is plain.status
         assert fast.value == pytest.approx(plain.objective, rel=1e-6, abs=1e-9)
@@ -299,7 +298,7 @@ def test_scenarios_with_other_durations_are_solved_with_them() -> None:
     )
     for length in (1.0, 2.0, 3.0):
         scenario = with_values(p, {"scopes:a/s:duration": length})
-        fast = solve(scenario, OBJECTIVE, SETTINGS, options=REPEATED_OPTIONS)
+        fast = solve(scenario, OBJECTIVE, SETTINGS, repeated=True)
         assert fast.value == pytest.approx(solve(scenario, OBJECTIVE, SETTINGS).objective)
         assert fast.evaluation is not None
         signing = {s.measure: s.signing for s in fast.evaluation.scheduled}
@@ -634,6 +633,6 @@ def test_a_forced_measure_that_support_never_allows_makes_a_scenario_infeasible(
         measure("a", scope(gates={"pub": 90}), force=Force.IN),
         series=[series("pub", 50, 50, 50, 60)],
     )
-    fast = solve(p, OBJECTIVE, SETTINGS, options=REPEATED_OPTIONS)
+    fast = solve(p, OBJECTIVE, SETTINGS, repeated=True)
     assert fast.status.value == solve(p, OBJECTIVE, SETTINGS).status.value == "infeasible"
     assert fast.plan is None

@@ -15,9 +15,8 @@ never rests on a solver's label alone (see :mod:`seqopt.solvers.result`).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from seqopt.data import Problem
 from seqopt.evaluate import Evaluation, evaluate
@@ -46,7 +45,7 @@ def solve(
     settings: SolverSettings,
     starts: Sequence[Plan] = (),
     *,
-    options: Mapping[str, Any] | None = None,
+    repeated: bool = False,
 ) -> SolveResult:
     """Solve ``problem``, verify the plan and break ties.
 
@@ -60,9 +59,10 @@ def solve(
         variant of the problem is solved). The best of them that breaks no rule
         of ``problem`` is handed to the solver, with the greedy plan when
         ``settings.warm_start`` is on (integer-programming engines only).
-    options
-        Extra HiGHS options (:data:`seqopt.solvers.highs.REPEATED_OPTIONS` for
-        repeated solves of small models).
+    repeated
+        Whether this is one of many solves of variants of one model (scenarios,
+        swings, counterfactuals): HiGHS then uses search settings measured to be
+        faster on such small models (:func:`seqopt.solvers.highs.search_options`).
 
     Raises
     ------
@@ -85,7 +85,7 @@ def solve(
         within_limit(settings, time.perf_counter() - started),
         start.plan if start is not None else None,
         start.makespan if start is not None and makespan else None,
-        options or {},
+        repeated,
     )
     prepared = time.perf_counter()
     run = engines.run(choice.engine, request)

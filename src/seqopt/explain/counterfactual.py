@@ -21,7 +21,6 @@ from seqopt.evaluate import Evaluation
 from seqopt.plan import Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solve import SolveResult, Status, solve
-from seqopt.solvers.highs import REPEATED_OPTIONS
 
 BISECTION_STEPS = 8
 
@@ -68,7 +67,7 @@ def _solver(
     """
 
     def run(problem: Problem) -> SolveResult:
-        return solve(problem, objective, settings, starts, options=REPEATED_OPTIONS)
+        return solve(problem, objective, settings, starts, repeated=True)
 
     return run
 

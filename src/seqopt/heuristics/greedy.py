@@ -612,7 +612,7 @@ def affordable_scopes(problem: Problem) -> dict[str, str] | None:
         sink.row(spend, "<=", r.capacity.base, f"budget_{k}")
     shortest = [(pick[(m.id, s.id)], float(s.length)) for m in forced for s in m.scopes]
     settings = SolverSettings(time_limit=2.0)
-    answer = HighsArrays().solve(sink, shortest, False, settings, {}, [])
+    answer = HighsArrays().solve(sink, shortest, False, settings, False, [])
     values = answer.values
     if not answer.has_solution or values is None:
         return None

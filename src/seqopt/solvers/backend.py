@@ -15,8 +15,8 @@ them: build, hand over the starting plan, run, read the plan back.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from seqopt.data import Problem
@@ -41,8 +41,10 @@ class Request:
     makespan_bound: int | None = None
     """With the makespan objective: the makespan of a known plan (starts finishing
     later are left out of the model)."""
-    options: Mapping[str, Any] = field(default_factory=dict)
-    """Extra HiGHS options (see :data:`seqopt.solvers.highs.REPEATED_OPTIONS`)."""
+    repeated: bool = False
+    """Whether this is one of many solves of a model with small changes (simulations,
+    sensitivity, explanations): HiGHS then uses search settings for small models
+    (:func:`seqopt.solvers.highs.search_options`)."""
 
     @property
     def maximise(self) -> bool:
@@ -83,7 +85,7 @@ class MilpBackend(Protocol):
         objective: list[Term],
         maximise: bool,
         settings: SolverSettings,
-        options: Mapping[str, Any],
+        repeated: bool,
         start: list[tuple[Any, float]],
     ) -> Answer:
         """Solve the model in ``sink``; ``start`` gives values to (some) binaries."""
@@ -123,7 +125,7 @@ def solve_model(
     built = build(sink)
     build_seconds = time.perf_counter() - began
     start = start_values(built, request.start) if request.start is not None else []
-    answer = backend.solve(sink, built.primary, maximise, request.settings, request.options, start)
+    answer = backend.solve(sink, built.primary, maximise, request.settings, request.repeated, start)
     variables, constraints = backend.size(sink)
     return Solved(built, answer, variables, constraints, build_seconds)
 

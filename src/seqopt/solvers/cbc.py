@@ -23,7 +23,6 @@ import re
 import tempfile
 import time
 import warnings
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -64,7 +63,7 @@ class Cbc:
         objective: list[Term],
         maximise: bool,
         settings: SolverSettings,
-        options: Mapping[str, Any],
+        repeated: bool,
         start: list[tuple[Any, float]],
     ) -> Answer:
         """Solve with CBC; a maximum is solved as the minimum of its negation."""

@@ -9,7 +9,6 @@ among workers. This is the default back end for value models.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +17,7 @@ import numpy as np
 from seqopt.milp import Sink, Term
 from seqopt.settings import SolverSettings
 from seqopt.solvers.backend import Answer
-from seqopt.solvers.highs import highs_stop, new_highs, run_from_start, words
+from seqopt.solvers.highs import highs_stop, new_highs, run_from_start, search_options, words
 from seqopt.solvers.result import Stop
 
 INFINITY = float("inf")
@@ -138,14 +137,14 @@ class HighsArrays:
         objective: list[Term],
         maximise: bool,
         settings: SolverSettings,
-        options: Mapping[str, Any],
+        repeated: bool,
         start: list[tuple[Any, float]],
     ) -> Answer:
         """Run HiGHS on the arrays (re-running without the start if HiGHS contradicts itself)."""
         assert isinstance(sink, ArraySink)
         if sink.impossible:
             return Answer(Stop.INFEASIBLE, False, None, None, f"impossible rows: {sink.impossible}")
-        highs = new_highs(settings, options)
+        highs = new_highs(settings, search_options(repeated, bool(start)))
         highs.passModel(sink.highs_lp(objective, maximise))
         if start:
             index = np.array([var.index for var, _ in start], dtype=np.int32)

@@ -8,7 +8,6 @@ out as a readable LP file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ import pulp
 from seqopt.milp import PulpSink, Sink, Term
 from seqopt.settings import SolverSettings
 from seqopt.solvers.backend import Answer
-from seqopt.solvers.highs import highs_stop, quiet_highs, run_from_start, words
+from seqopt.solvers.highs import highs_stop, quiet_highs, run_from_start, search_options, words
 
 
 class _HiGHSFromStart(pulp.HiGHS):  # type: ignore[misc]
@@ -66,7 +65,7 @@ class HighsPulp:
         objective: list[Term],
         maximise: bool,
         settings: SolverSettings,
-        options: Mapping[str, Any],
+        repeated: bool,
         start: list[tuple[Any, float]],
     ) -> Answer:
         """Solve with PuLP's HiGHS interface."""
@@ -76,7 +75,7 @@ class HighsPulp:
         quiet_highs()
         solver = _HiGHSFromStart(
             start,
-            dict(options),
+            dict(search_options(repeated, bool(start))),
             msg=settings.log,
             timeLimit=settings.time_limit,
             gapRel=settings.gap,

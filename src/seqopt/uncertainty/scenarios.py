@@ -25,7 +25,6 @@ from seqopt.heuristics.greedy import greedy_plan
 from seqopt.plan import Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solve import solve
-from seqopt.solvers.highs import REPEATED_OPTIONS
 from seqopt.uncertainty.estimates import with_values
 
 LOCAL = "local"
@@ -115,7 +114,7 @@ def solve_one(job: Job, index: int, values: Sequence[float]) -> Outcome:
     # The greedy plan is offered whatever the model's warm_start says: scenarios differ
     # from the base problem, and the base plan may break a rule of this one.
     settings = replace(job.settings, warm_start=False)
-    solved = solve(problem, job.objective, settings, starts, options=REPEATED_OPTIONS)
+    solved = solve(problem, job.objective, settings, starts, repeated=True)
     evaluation = solved.evaluation
     signing = {s.measure: s.signing for s in evaluation.scheduled} if evaluation else {}
     return Outcome(
