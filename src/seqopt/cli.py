@@ -199,14 +199,29 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
     labels = problem.periods
     for item in sorted(evaluation.scheduled, key=lambda s: (s.start, s.measure)):
         measure = problem.measure_by_id[item.measure]
+        in_force = labels[item.in_force] if item.in_force < problem.horizon else "after horizon"
+        if item.lapse is not None:
+            until = labels[item.lapse - 1] if item.lapse <= problem.horizon else "the end"
+            in_force += f" (lapses after {until})"
         table.add_row(
             escape(measure.name),
             escape(measure.scope(item.scope).name),
             labels[item.start],
             labels[item.signing],
-            labels[item.in_force] if item.in_force < problem.horizon else "after horizon",
+            in_force,
             f"{item.benefit:,.2f}",
             f"{item.cost:,.2f}",
+        )
+    for up in evaluation.upgrades:
+        measure = problem.measure_by_id[up.measure]
+        table.add_row(
+            escape(f"{measure.name}: widened"),
+            escape(measure.scope(up.scope).name),
+            labels[up.start],
+            labels[up.signing] if up.signing < problem.horizon else "after horizon",
+            labels[up.in_force] if up.in_force < problem.horizon else "after horizon",
+            f"{up.gain:,.2f}",
+            f"{up.cost:,.2f}",
         )
     if evaluation.plan.lever_uses:
         used: dict[str, list[str]] = {}
