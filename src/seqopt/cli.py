@@ -348,8 +348,21 @@ def validate_command(
         f"{input_path}: valid. {len(problem.measures)} measures ({scopes} scopes), "
         f"{problem.horizon} periods, {len(problem.resources)} resources, "
         f"{len(problem.levers)} levers, {len(problem.series)} support series, "
-        f"{len(problem.dependencies)} dependencies."
+        f"{len(problem.dependencies)} dependencies{_dynamics_words(problem)}."
     )
+
+
+def _dynamics_words(problem: Problem) -> str:
+    """The policy dynamics an input declares, for ``seqopt validate`` (empty when none)."""
+    counts = {
+        ("upgrade", "upgrades"): sum(len(m.upgrades) for m in problem.measures),
+        ("renewing measure", "renewing measures"): sum(m.renews for m in problem.measures),
+        ("event", "events"): len(problem.events),
+        ("substitute pair", "substitute pairs"): len(problem.substitutes),
+        ("backlash row", "backlash rows"): len(problem.backlashes),
+    }
+    parts = [f"{n} {names[n != 1]}" for names, n in counts.items() if n]
+    return "; " + ", ".join(parts) if parts else ""
 
 
 @app.command("template")
@@ -741,6 +754,11 @@ def _solve_robust(
         for item in document["plan"]["schedule"]:
             out.print(
                 f"  {item['start']}: {escape(item['measure_name'])} ({escape(item['scope_name'])})"
+            )
+        for up in document["plan"]["upgrades"]:
+            out.print(
+                f"  {up['start']}: {escape(up['measure_name'])} widened to "
+                f"{escape(up['scope_name'])}"
             )
         for use in document["plan"]["lever_uses"]:
             out.print(f"  {use['period']}: {escape(use['lever_name'])}")

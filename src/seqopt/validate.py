@@ -170,7 +170,8 @@ def _effects(problem: Problem) -> Iterator[Issue]:
                 else (problem.event_by_id, "events")
             )
             if effect.cause not in known:
-                rule = f"must name a {effect.cause_kind.value} listed in sheet {sheet}"
+                article = "an" if effect.cause_kind is CauseKind.EVENT else "a"
+                rule = f"must name {article} {effect.cause_kind.value} listed in sheet {sheet}"
                 yield Issue(_where(where, "cause", "effects"), rule, effect.cause)
             if effect.cause_scope is not None:
                 rule = f"applies to measures only: leave it blank for a {effect.cause_kind.value}"

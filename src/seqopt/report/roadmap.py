@@ -117,12 +117,15 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
     top = len(schedule) - 0.5
     rows = _marker_rows(document)
     section = ""
-    for number, (heading, name) in enumerate(rows):
-        y = top + 0.5 + (number + 1) * LEVER_ROW / ROW
+    step = LEVER_ROW / ROW
+    y = top + 0.5 - step  # a heading takes a row: the first one's line is at top + 0.1
+    for heading, name in rows:
         if heading != section:
             section = heading
-            ax.axhline(y - 0.9 * LEVER_ROW / ROW + 0.1, color=FAINT, linewidth=0.8)
-            label(y - 0.55 * LEVER_ROW / ROW, heading, fontsize=8, color=MUTED, fontweight="bold")
+            y += step
+            ax.axhline(y - 0.4, color=FAINT, linewidth=0.8)
+            label(y - 0.05, heading, fontsize=8, color=MUTED, fontweight="bold")
+        y += step
         if heading == "FRAMING LEVERS":
             xs = [index[p] + 0.5 for p in levers[name]]
             ax.plot(xs, [y] * len(xs), linestyle="none", marker="^", markersize=7, color=INK)
@@ -137,8 +140,7 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
                     markeredgecolor=INK,
                 )
         label(y, name, fontsize=9, color=MUTED)
-    gaps = len({heading for heading, _ in rows})
-    bottom = top + 0.5 + (len(rows) + gaps * 0.7) * LEVER_ROW / ROW if rows else top + 0.5
+    bottom = y + 0.7 * step if rows else top + 0.5
     ax.set_ylim(bottom, -0.5)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
@@ -245,10 +247,9 @@ def roadmap_figure(document: dict[str, Any]) -> Figure:
     """The roadmap as a figure sized to its rows."""
     schedule = document.get("schedule", [])
     rows = _marker_rows(document)
-    gaps = len({heading for heading, _ in rows})
-    plot_height = max(len(schedule), 1) * ROW + (len(rows) + 0.5 + 0.7 * gaps) * LEVER_ROW * bool(
-        rows
-    )
+    headings = len({heading for heading, _ in rows})
+    below = len(rows) + headings + 0.2
+    plot_height = max(len(schedule), 1) * ROW + below * LEVER_ROW * bool(rows)
     top, bottom = 0.45, 0.4
     height = plot_height + top + bottom
     names = [s["measure_name"] for s in schedule] + [name for _, name in rows]

@@ -178,9 +178,10 @@ def dynamics_summary(document: dict[str, Any]) -> list[str]:
     for s in document.get("schedule", []):
         upgrade = s.get("upgrade")
         if upgrade:
+            when = f"from {upgrade['in_force']}" if upgrade["in_force"] else "after the horizon"
             sentences.append(
                 f"{s['measure_name']} is signed at {s['scope_name']} first and widened to "
-                f"{upgrade['scope_name']} from {upgrade['in_force'] or 'after the horizon'} "
+                f"{upgrade['scope_name']}, in force at it {when} "
                 f"(negotiated {upgrade['start']} to {upgrade['signing']})."
             )
     kept = [r for r in document.get("reviews", []) if r["passed"]]
@@ -207,10 +208,11 @@ def dynamics_summary(document: dict[str, Any]) -> list[str]:
             f"which costs a backlash on {_names(b['series'])}."
         )
     for o in document.get("overlaps", []):
+        count = len(o["periods"])
+        when = f"{count} period{'s' if count != 1 else ''} of the horizon" if count else "after it"
         sentences.append(
             f"{o['measure_name']} and {o['other_name']} overlap while both are in force "
-            f"({len(o['periods'])} period{'s' if len(o['periods']) != 1 else ''} of the "
-            f"horizon): {number(o['value'])} value units counted once, not twice."
+            f"({when}): {number(o['value'])} value units counted once, not twice."
         )
     happened = sorted({e["event_name"] for e in document.get("events", []) if e["weight"] >= 1})
     expected = sorted({e["event_name"] for e in document.get("events", []) if e["weight"] < 1})
