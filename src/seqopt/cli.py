@@ -457,12 +457,18 @@ def generate_command(
     periods: Annotated[int, typer.Option(min=2, help="Periods in the horizon.")] = 40,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same problem.")] = 1,
     xlsx: Annotated[bool, typer.Option(help="Write a workbook instead of a CSV folder.")] = False,
+    dynamics: Annotated[
+        bool,
+        typer.Option(
+            help="Add upgrades, renewals, events, substitutes and backlash (docs/generator.md)."
+        ),
+    ] = False,
 ) -> None:
     """Write a seeded synthetic problem and a model file to solve it (docs/generator.md)."""
     _write_new_model(
         target,
         "generated",
-        lambda: synthetic_problem(measures, scopes, periods, seed),
+        lambda: synthetic_problem(measures, scopes, periods, seed, dynamics=dynamics),
         synthetic_model_file,
         xlsx,
     )
