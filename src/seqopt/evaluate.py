@@ -401,26 +401,27 @@ class _Course:
     upgrade_start: int = 0
     lapse: int | None = None
     """First period out of force after a failed review (set while simulating)."""
+    in_force: int = field(init=False)
+    """First period in force (after the signing)."""
+    widened: int | None = field(init=False, default=None)
+    """First period in force at the wider scope, when the plan widens the measure."""
+
+    def __post_init__(self) -> None:
+        self.in_force = self.start + self.scope.length
 
     @property
     def signing(self) -> int:
-        return self.start + self.scope.length - 1
+        return self.in_force - 1
 
-    @property
-    def in_force(self) -> int:
-        return self.start + self.scope.length
+    def widen(self, upgrade: Upgrade, start: int) -> None:
+        """Widen the measure along ``upgrade``, negotiated from ``start``."""
+        self.upgrade, self.upgrade_start = upgrade, start
+        self.widened = start + upgrade.length
 
     @property
     def upgrade_signing(self) -> int:
-        assert self.upgrade is not None
-        return self.upgrade_start + self.upgrade.length - 1
-
-    @property
-    def widened(self) -> int | None:
-        """First period in force at the wider scope, when the plan widens the measure."""
-        if self.upgrade is None:
-            return None
-        return self.upgrade_start + self.upgrade.length
+        assert self.widened is not None
+        return self.widened - 1
 
     def in_force_at(self, period: int) -> bool:
         """Whether the measure is in force (at any scope) in ``period``."""
@@ -428,8 +429,7 @@ class _Course:
 
     def scope_at(self, period: int) -> str:
         """The scope the measure has in ``period`` (that of its signing before a widening)."""
-        widened = self.widened
-        if self.upgrade is not None and widened is not None and period >= widened:
+        if self.upgrade is not None and self.widened is not None and period >= self.widened:
             return self.upgrade.to_scope
         return self.scope.id
 
@@ -437,7 +437,9 @@ class _Course:
         """Benefit per period in force in ``period`` (0 when not in force)."""
         if not self.in_force_at(period):
             return 0.0
-        return problem.scope(self.measure.id, self.scope_at(period)).benefit.base
+        if self.upgrade is not None and self.widened is not None and period >= self.widened:
+            return problem.scope(self.measure.id, self.upgrade.to_scope).benefit.base
+        return self.scope.benefit.base
 
 
 def _courses(problem: Problem, plan: Plan) -> tuple[list[_Course], list[Violation]]:
@@ -467,7 +469,7 @@ def _courses(problem: Problem, plan: Plan) -> tuple[list[_Course], list[Violatio
             rule = f"{measure.name} cannot be widened from {course.scope.name} to {wide}"
             violations.append(Violation("upgrade", up.measure, rule, up.start))
             continue
-        course.upgrade, course.upgrade_start = upgrade, up.start
+        course.widen(upgrade, up.start)
         violations += _upgrade_timing(problem, course, upgrade, up)
     return list(courses.values()), violations
 
