@@ -93,7 +93,11 @@ def _readme(worksheet: Worksheet, present: set[str]) -> None:
         ("", ""),
         ("Sheet", "What it holds"),
     ]
-    lines += [(sheet.name, sheet.doc) for sheet in SHEETS if sheet.name in present]
+    lines += [
+        (sheet.name, ("Optional (may be deleted). " if sheet.optional else "") + sheet.doc)
+        for sheet in SHEETS
+        if sheet.name in present
+    ]
     for row, (first, second) in enumerate(lines, start=1):
         worksheet.cell(row, 1, first or None)
         worksheet.cell(row, 2, second or None)
