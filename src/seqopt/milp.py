@@ -410,13 +410,17 @@ class _Builder:
         self.base_support, self.capacity = self._outside_events()
         self.upgrade_vars: dict[UpgradeKey, pulp.LpVariable] = {}
         self.upgrade_candidates: dict[UpgradeKey, UpgradeCandidate] = {}
+        self.upgrades_by_measure: dict[str, list[UpgradeKey]] = {}
         self.backlash_vars: dict[tuple[StartKey, str], pulp.LpVariable] = {}
         """``b[c, l]``: start ``c`` is chosen and lever ``l`` is not used while it is negotiated."""
         self.lapse_vars: dict[tuple[StartKey, int], pulp.LpVariable] = {}
         """``mu[c, R]``: start ``c`` is chosen and lapses at its review in period ``R``."""
         self.joint_vars: dict[tuple[UpgradeKey, int], pulp.LpVariable] = {}
         """``nu[u, L]``: upgrade ``u`` is chosen and the measure is out of force from ``L``."""
+        self.lapses_by_start: dict[StartKey, list[tuple[int, pulp.LpVariable]]] = {}
+        self.joints_by_upgrade: dict[UpgradeKey, list[tuple[int, pulp.LpVariable]]] = {}
         self.overlap_terms: list[Term] = []
+        self._dynamic_index: dict[tuple[str, int], dict[pulp.LpVariable, float]] | None = None
 
     def build(self) -> Formulation:
         self.add_rows()
@@ -1077,6 +1081,7 @@ class _Builder:
                 assert upgrade is not None
                 self.upgrade_vars[key] = var
                 self.upgrade_candidates[key] = UpgradeCandidate(measure, upgrade, key[3])
+                self.upgrades_by_measure.setdefault(measure.id, []).append(key)
             return
         for mi, measure in enumerate(self.problem.measures):
             if measure.force is Force.OUT:
@@ -1092,9 +1097,10 @@ class _Builder:
                     name = f"upgrade_{mi}_{pi}_{t}_{_safe(measure.id)}"
                     self.upgrade_vars[key] = self.sink.variable(name, binary=True)
                     self.upgrade_candidates[key] = u
+                    self.upgrades_by_measure.setdefault(measure.id, []).append(key)
 
     def _upgrades_of(self, measure_id: str) -> list[UpgradeKey]:
-        return [k for k in self.upgrade_vars if k[0] == measure_id]
+        return self.upgrades_by_measure.get(measure_id, [])
 
     def _add_one_upgrade_per_measure(self) -> None:
         r"""A measure is widened at most once: :math:`\sum_{p,U} z_{mpU} \le 1`.
@@ -1248,6 +1254,7 @@ class _Builder:
                     name = f"lapse_{len(self.lapse_vars)}_{period}_{_safe(key[0])}"
                     var = self.sink.variable(name, binary=True)
                     self.lapse_vars[(key, period)] = var
+                    self.lapses_by_start.setdefault(key, []).append((period, var))
                     mus.append(var)
             if len(mus) > 1:
                 terms = [(v, 1.0) for v in mus] + [(self.starts[key], -1.0)]
@@ -1256,10 +1263,8 @@ class _Builder:
                 self._add([(mus[0], 1.0), (self.starts[key], -1.0)], "<=", 0, f"{mus[0].name}_x")
 
     def _lapses_of(self, key: StartKey) -> list[tuple[int, pulp.LpVariable]]:
-        return sorted(
-            ((period, var) for (k, period), var in self.lapse_vars.items() if k == key),
-            key=lambda item: item[0],
-        )
+        """The lapse variables of a start, by review period (in period order)."""
+        return self.lapses_by_start.get(key, [])
 
     def _add_upgrade_lapses(self) -> None:
         r"""Variables :math:`\nu_{uL} = z_u \wedge \ell_L` for widened measures that lapse.
@@ -1290,16 +1295,16 @@ class _Builder:
             if abs(extra) <= EPS and not effects and not named:
                 continue
             by_period: dict[int, list[pulp.LpVariable]] = defaultdict(list)
-            for (key, period), var in self.lapse_vars.items():
-                c = self.candidates[key]
-                compatible = c.in_force + upgrade.lag <= u.start
-                if key[0] == measure.id and key[1] == upgrade.from_scope and compatible:
-                    by_period[period + 1].append(var)
+            for key in self._of(measure.id, frozenset([upgrade.from_scope])):
+                if self.candidates[key].in_force + upgrade.lag <= u.start:
+                    for period, var in self._lapses_of(key):
+                        by_period[period + 1].append(var)
             z = self.upgrade_vars[ukey]
             for lapse, mus in sorted(by_period.items()):
                 name = f"joint_{len(self.joint_vars)}_{lapse}_{_safe(measure.id)}"
                 nu = self.sink.variable(name, 0, 1)
                 self.joint_vars[(ukey, lapse)] = nu
+                self.joints_by_upgrade.setdefault(ukey, []).append((lapse, nu))
                 lapsing = [(v, -1.0) for v in mus]
                 self._add([(nu, 1.0), (z, -1.0)], "<=", 0, f"{name}_z")
                 self._add([(nu, 1.0), *lapsing], "<=", 0, f"{name}_lapse")
@@ -1405,8 +1410,8 @@ class _Builder:
                 terms.append((self.upgrade_vars[ukey], float(sign)))
                 terms += [
                     (nu, -float(sign))
-                    for (k, lapse), nu in self.joint_vars.items()
-                    if k == ukey and lapse <= t
+                    for lapse, nu in self.joints_by_upgrade.get(ukey, [])
+                    if lapse <= t
                 ]
         return terms
 
@@ -1442,28 +1447,51 @@ class _Builder:
 
     def _dynamic_support(self, series_id: str, t: int) -> list[Term]:
         """Terms the dynamics add to support in ``t``: upgrades, backlash, what lapses take away."""
-        terms: list[Term] = []
+        if self._dynamic_index is None:
+            self._dynamic_index = self._index_dynamic_support()
+        return list(self._dynamic_index.get((series_id, t), {}).items())
+
+    def _index_dynamic_support(self) -> dict[tuple[str, int], dict[pulp.LpVariable, float]]:
+        """Every dynamic variable's coefficient in every series and period it moves.
+
+        Built once, after every such variable exists, so that each support row
+        looks its terms up instead of scanning every variable.
+        """
+        index: dict[tuple[str, int], dict[pulp.LpVariable, float]] = defaultdict(
+            lambda: defaultdict(float)
+        )
+
+        def add(var: pulp.LpVariable, effect: Effect | Backlash, begins: int, since: int) -> None:
+            for t in range(max(begins, since, 0), self.horizon):
+                amount = effect.amount.base * (1.0 - effect.decay.base) ** (t - begins)
+                if amount != 0:
+                    index[(effect.series, t)][var] += amount
+
+        def sub(var: pulp.LpVariable, effect: Effect, begins: int, since: int) -> None:
+            for t in range(max(begins, since, 0), self.horizon):
+                amount = effect.amount.base * (1.0 - effect.decay.base) ** (t - begins)
+                if amount != 0:
+                    index[(effect.series, t)][var] -= amount
+
         for ukey, u in self.upgrade_candidates.items():
-            coefficient = self._upgrade_coefficient(u, series_id, t)
-            if coefficient != 0:
-                terms.append((self.upgrade_vars[ukey], coefficient))
+            for e in self.effects_by_cause[(CauseKind.MEASURE, u.measure.id)]:
+                if e.cause_scope == u.upgrade.to_scope:
+                    add(self.upgrade_vars[ukey], e, u.in_force + e.delay, 0)
         for (key, lever_id), beta in self.backlash_vars.items():
             c = self.candidates[key]
-            rows = self._backlash_rows(c)[lever_id]
-            coefficient = self._backlash_coefficient(rows, c, series_id, t)
-            if coefficient != 0:
-                terms.append((beta, coefficient))
+            for b in self._backlash_rows(c)[lever_id]:
+                add(beta, b, c.in_force + b.delay, 0)
         for (key, period), mu in self.lapse_vars.items():
-            if period + 1 <= t:
-                coefficient = self._measure_coefficient(self.candidates[key], series_id, t)
-                if coefficient != 0:
-                    terms.append((mu, -coefficient))
+            c = self.candidates[key]
+            for e in self.effects_by_cause[(CauseKind.MEASURE, c.measure.id)]:
+                if e.cause_scope in (None, c.scope.id):
+                    sub(mu, e, c.in_force + e.delay, period + 1)
         for (ukey, lapse), nu in self.joint_vars.items():
-            if lapse <= t:
-                coefficient = self._upgrade_coefficient(self.upgrade_candidates[ukey], series_id, t)
-                if coefficient != 0:
-                    terms.append((nu, -coefficient))
-        return terms
+            u = self.upgrade_candidates[ukey]
+            for e in self.effects_by_cause[(CauseKind.MEASURE, u.measure.id)]:
+                if e.cause_scope == u.upgrade.to_scope:
+                    sub(nu, e, u.in_force + e.delay, lapse)
+        return index
 
     def _dynamic_value_terms(self) -> list[Term]:
         r"""Objective terms of the dynamics.
