@@ -29,6 +29,7 @@ from seqopt.schema import SHEETS
 from seqopt.settings import ObjectiveSettings, SolverSettings, read_model_file
 from seqopt.solve import Status, solve
 from seqopt.uncertainty.estimates import event_draws, sites, with_values
+from seqopt.uncertainty.robust import robust_plan
 from seqopt.uncertainty.sampling import draw, with_events
 from seqopt.uncertainty.scenarios import Job, run_scenarios
 from seqopt.validate import problem_issues
@@ -438,3 +439,13 @@ def test_synthetic_problems_can_have_every_dynamic_on_the_same_core(tmp_path: Pa
     assert result.exit_code == 0, result.output
     written = read_problem(tmp_path / "gen" / "input")
     assert written.uses_events and written.uses_substitutes
+
+
+def test_a_robust_plan_can_widen_a_measure() -> None:
+    """The upgrade variables are shared by the scenarios, like the starts."""
+    model = read_model_file(ROOT / "models" / "examples" / "staged_scope.toml")
+    problem = read_problem(model.input)
+    longer = with_values(problem, {"scopes:gsomia/narrow:benefit": 3.5})
+    chosen = robust_plan([problem, longer], model.objective, SolverSettings())
+    assert chosen.status is Status.OPTIMAL and chosen.plan is not None
+    assert [u.scope for u in chosen.plan.upgrades] == ["full"]
