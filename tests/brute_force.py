@@ -6,18 +6,31 @@ from itertools import combinations, product
 
 from seqopt.data import Force, Problem
 from seqopt.evaluate import Evaluation, evaluate
-from seqopt.plan import Assignment, LeverUse, Plan
+from seqopt.plan import Assignment, LeverUse, Plan, UpgradeStart
 from seqopt.settings import ObjectiveKind, ObjectiveSettings
 
+Option = tuple[Assignment, UpgradeStart | None] | None
+"""How one measure is done: not at all, or a scope from a start, perhaps widened later."""
 
-def measure_options(problem: Problem) -> list[list[Assignment | None]]:
-    """Every way to do each measure: not at all, or any scope starting in any period."""
+
+def measure_options(problem: Problem) -> list[list[Option]]:
+    """Every way to do each measure: not at all, or any scope starting in any period.
+
+    A measure with upgrades is also tried widened along each path from its
+    scope, from every period the upgrade fits in the horizon.
+    """
     options = []
     for measure in problem.measures:
-        choices: list[Assignment | None] = [None]
+        choices: list[Option] = [None]
         for scope in measure.scopes:
             for start in range(problem.horizon - scope.length + 1):
-                choices.append(Assignment(measure.id, scope.id, start))
+                signed = Assignment(measure.id, scope.id, start)
+                choices.append((signed, None))
+                for upgrade in measure.upgrades:
+                    if upgrade.from_scope != scope.id:
+                        continue
+                    for later in range(start + scope.length, problem.horizon - upgrade.length + 1):
+                        choices.append((signed, UpgradeStart(measure.id, upgrade.to_scope, later)))
         options.append(choices)
     return options
 
@@ -40,14 +53,16 @@ def best_plan(problem: Problem, objective: ObjectiveSettings) -> Evaluation | No
     best: Evaluation | None = None
     lever_sets = list(product(*lever_options(problem)))
     for measures in product(*measure_options(problem)):
-        assignments = [a for a in measures if a is not None]
+        done = [option for option in measures if option is not None]
+        assignments = [signed for signed, _ in done]
+        upgrades = [widened for _, widened in done if widened is not None]
         if any(
             m.force is Force.IN and all(a.measure != m.id for a in assignments)
             for m in problem.measures
         ):
             continue  # cannot be feasible, whatever the levers do; skip for speed
         for levers in lever_sets:
-            plan = Plan.of(assignments, [u for group in levers for u in group])
+            plan = Plan.of(assignments, [u for group in levers for u in group], upgrades)
             result = evaluate(problem, plan, objective)
             if not result.feasible:
                 continue

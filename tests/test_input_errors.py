@@ -288,7 +288,7 @@ BAD_CELLS = [
     ),
     pytest.param(
         Set("effects", 2, "cause_kind", "policy"),
-        "must be one of lever, measure, got 'policy'.",
+        "must be one of lever, measure, event, got 'policy'.",
         id="cause-kind-policy",
     ),
     # unknown measure
@@ -949,7 +949,7 @@ def test_an_unknown_section_is_reported_with_the_known_ones(tmp_path: Path) -> N
         (
             "[objective]\ndiscount = 0.1",
             "objective.discount",
-            "discount_rate, kind, terminal, tie_break",
+            "discount_rate, kind, random_events, terminal, tie_break",
         ),
         ("inputs = 'x'", "model.inputs", "description, input, name, output"),  # still in [model]
     ],

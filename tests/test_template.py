@@ -30,7 +30,7 @@ runner = CliRunner()
 CHOICE_COLUMNS = {
     ("measures", "force"): ("free", "in", "out"),
     ("resources", "kind"): ("renewable", "nonrenewable"),
-    ("effects", "cause_kind"): ("lever", "measure"),
+    ("effects", "cause_kind"): ("lever", "measure", "event"),
     ("dependencies", "kind"): ("requires", "excludes", "together"),
     **{
         (sheet, "distribution"): ("triangular", "uniform", "pert")
@@ -43,6 +43,14 @@ CHOICE_COLUMNS = {
             "baseline",
             "effects",
             "gates",
+            "maintain",
+            "upgrades",
+            "upgrade_use",
+            "upgrade_gates",
+            "events",
+            "event_capacity",
+            "substitutes",
+            "backlash",
         )
     },
 }

@@ -211,14 +211,29 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
     labels = problem.periods
     for item in sorted(evaluation.scheduled, key=lambda s: (s.start, s.measure)):
         measure = problem.measure_by_id[item.measure]
+        in_force = labels[item.in_force] if item.in_force < problem.horizon else "after horizon"
+        if item.lapse is not None:
+            until = labels[item.lapse - 1] if item.lapse <= problem.horizon else "the end"
+            in_force += f" (lapses after {until})"
         table.add_row(
             escape(measure.name),
             escape(measure.scope(item.scope).name),
             labels[item.start],
             labels[item.signing],
-            labels[item.in_force] if item.in_force < problem.horizon else "after horizon",
+            in_force,
             f"{item.benefit:,.2f}",
             f"{item.cost:,.2f}",
+        )
+    for up in evaluation.upgrades:
+        measure = problem.measure_by_id[up.measure]
+        table.add_row(
+            escape(f"{measure.name}: widened"),
+            escape(measure.scope(up.scope).name),
+            labels[up.start],
+            labels[up.signing] if up.signing < problem.horizon else "after horizon",
+            labels[up.in_force] if up.in_force < problem.horizon else "after horizon",
+            f"{up.gain:,.2f}",
+            f"{up.cost:,.2f}",
         )
     if evaluation.plan.lever_uses:
         used: dict[str, list[str]] = {}
@@ -345,8 +360,21 @@ def validate_command(
         f"{input_path}: valid. {len(problem.measures)} measures ({scopes} scopes), "
         f"{problem.horizon} periods, {len(problem.resources)} resources, "
         f"{len(problem.levers)} levers, {len(problem.series)} support series, "
-        f"{len(problem.dependencies)} dependencies."
+        f"{len(problem.dependencies)} dependencies{_dynamics_words(problem)}."
     )
+
+
+def _dynamics_words(problem: Problem) -> str:
+    """The policy dynamics an input declares, for ``seqopt validate`` (empty when none)."""
+    counts = {
+        ("upgrade", "upgrades"): sum(len(m.upgrades) for m in problem.measures),
+        ("renewing measure", "renewing measures"): sum(m.renews for m in problem.measures),
+        ("event", "events"): len(problem.events),
+        ("substitute pair", "substitute pairs"): len(problem.substitutes),
+        ("backlash row", "backlash rows"): len(problem.backlashes),
+    }
+    parts = [f"{n} {names[n != 1]}" for names, n in counts.items() if n]
+    return "; " + ", ".join(parts) if parts else ""
 
 
 @app.command("template")
@@ -441,12 +469,18 @@ def generate_command(
     periods: Annotated[int, typer.Option(min=2, help="Periods in the horizon.")] = 40,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same problem.")] = 1,
     xlsx: Annotated[bool, typer.Option(help="Write a workbook instead of a CSV folder.")] = False,
+    dynamics: Annotated[
+        bool,
+        typer.Option(
+            help="Add upgrades, renewals, events, substitutes and backlash (docs/generator.md)."
+        ),
+    ] = False,
 ) -> None:
     """Write a seeded synthetic problem and a model file to solve it (docs/generator.md)."""
     _write_new_model(
         target,
         "generated",
-        lambda: synthetic_problem(measures, scopes, periods, seed),
+        lambda: synthetic_problem(measures, scopes, periods, seed, dynamics=dynamics),
         synthetic_model_file,
         xlsx,
     )
@@ -738,6 +772,11 @@ def _solve_robust(
         for item in document["plan"]["schedule"]:
             out.print(
                 f"  {item['start']}: {escape(item['measure_name'])} ({escape(item['scope_name'])})"
+            )
+        for up in document["plan"]["upgrades"]:
+            out.print(
+                f"  {up['start']}: {escape(up['measure_name'])} widened to "
+                f"{escape(up['scope_name'])}"
             )
         for use in document["plan"]["lever_uses"]:
             out.print(f"  {use['period']}: {escape(use['lever_name'])}")

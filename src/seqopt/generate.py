@@ -29,19 +29,41 @@ Distributions (all draws from one ``random.Random(seed)``; documented in
 - Prerequisites: measure ``m`` requires ``min(m, Poisson(1.5))`` distinct
   earlier measures chosen uniformly (acyclic by construction), lag 0 or 1.
 - Objective: value, discount 1 % per period, 8 terminal periods.
+
+With ``dynamics=True`` (``seqopt generate --dynamics``) the same problem (the
+same draws) gets the five policy dynamics on top, drawn from a second stream
+of the seed so that the core stays identical:
+
+- Staged scope: 20 % of measures with two or more scopes can be widened from
+  their narrowest to their widest scope, in ``1 + U{0..1}`` periods after a lag
+  of 0 or 1, using half the widest scope's resources, gated 1 to 3 points below
+  the widest scope's own thresholds.
+- Renewal: 20 % of measures renew every ``U{4..8}`` periods and must keep their
+  first gated series within 2 to 6 points below their narrowest threshold.
+- Events: two scheduled events moving a series by ``U(-5, 5)`` (decay
+  ``U(0.2, 0.6)``), one random event (probability 0.1 per period, ``U(-4, 4)``,
+  decay 0.5) and one scheduled event taking 30 % of capital for a period.
+- Substitutes: ``max(1, n // 10)`` pairs of measures overlapping by half the
+  smaller base benefit.
+- Backlash: 10 % of measures lower one of their gated series by ``U(2, 6)``
+  (decay ``U(0.2, 0.5)``) when signed without a given framing lever.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 
 from seqopt.data import (
+    Backlash,
+    CapacityShift,
     CauseKind,
     Dependency,
     DependencyKind,
     Effect,
     Estimate,
+    Event,
     Gate,
     Lever,
     Measure,
@@ -50,6 +72,8 @@ from seqopt.data import (
     ResourceKind,
     Scope,
     Series,
+    Substitute,
+    Upgrade,
 )
 from seqopt.settings import ObjectiveSettings
 
@@ -63,7 +87,8 @@ CAPACITY_SHARE = 0.6
 def _spread(value: float, share: float = 0.25) -> Estimate:
     """An estimate with a symmetric range of ``share`` around ``value`` (rounded)."""
     base = round(value, 2)
-    return Estimate(base, round(base * (1 - share), 2), round(base * (1 + share), 2))
+    ends = sorted((round(base * (1 - share), 2), round(base * (1 + share), 2)))
+    return Estimate(base, ends[0], ends[1])
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -75,8 +100,14 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
-def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Problem:
-    """Return a synthetic problem of the given size (see the module docstring)."""
+def synthetic_problem(
+    measures: int, scopes: int, periods: int, seed: int, *, dynamics: bool = False
+) -> Problem:
+    """Return a synthetic problem of the given size (see the module docstring).
+
+    ``dynamics`` adds upgrades, renewals, events, substitutes and backlash to the
+    same core problem.
+    """
     if measures < 1 or scopes < 1 or periods < 2:
         raise ValueError("need at least 1 measure, 1 scope and 2 periods")
     rng = random.Random(seed)
@@ -219,7 +250,7 @@ def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Pr
                     source="synthetic",
                 )
             )
-    return Problem(
+    problem = Problem(
         periods=labels,
         measures=tuple(measure_list),
         resources=resources,
@@ -228,6 +259,129 @@ def synthetic_problem(measures: int, scopes: int, periods: int, seed: int) -> Pr
         effects=tuple(effects),
         dependencies=tuple(dependencies),
         name=f"synthetic_{measures}x{scopes}x{periods}_s{seed}",
+    )
+    if not dynamics:
+        return problem
+    return _with_dynamics(problem, random.Random(f"{seed}-dynamics"))
+
+
+def _with_dynamics(problem: Problem, rng: random.Random) -> Problem:
+    """The five policy dynamics on top of a synthetic problem (see the module docstring)."""
+    periods = problem.horizon
+    measures = []
+    for measure in problem.measures:
+        upgrades: tuple[Upgrade, ...] = ()
+        if len(measure.scopes) >= 2 and rng.random() < 0.2:
+            narrow, wide = measure.scopes[0], measure.scopes[-1]
+            length = 1 + rng.randint(0, 1)
+            start = narrow.earliest_start + narrow.length
+            if start + length <= periods:
+                gates = tuple(
+                    replace(
+                        g, threshold=_spread(max(0.0, g.threshold.base - rng.uniform(1, 3)), 0.05)
+                    )
+                    for g in wide.gates
+                )
+                use = {r: _spread(a.base / 2) for r, a in wide.use.items()}
+                upgrades = (
+                    Upgrade(
+                        narrow.id,
+                        wide.id,
+                        Estimate.exact(length),
+                        start,
+                        periods - 1,
+                        rng.choice([0, 1]),
+                        use,
+                        gates,
+                        "synthetic",
+                    ),
+                )
+        renew: int | None = None
+        maintain: tuple[Gate, ...] = ()
+        gates = measure.scopes[0].gates if measure.scopes else ()
+        if gates and rng.random() < 0.2:
+            gate = gates[0]
+            level = max(0.0, gate.threshold.base - rng.uniform(2, 6))
+            renew, maintain = (
+                rng.randint(4, 8),
+                (Gate(gate.series, _spread(level, 0.05), "synthetic"),),
+            )
+        measures.append(replace(measure, upgrades=upgrades, renew_every=renew, maintain=maintain))
+    series_ids = [s.id for s in problem.series]
+    events = [
+        Event(
+            f"event{k}",
+            f"scheduled event {k}",
+            periods=(rng.randrange(periods),),
+            source="synthetic",
+        )
+        for k in range(2)
+    ]
+    effects = list(problem.effects)
+    for event in events:
+        effects.append(
+            Effect(
+                CauseKind.EVENT,
+                event.id,
+                rng.choice(series_ids),
+                _spread(rng.uniform(-5, 5)),
+                0,
+                _spread(rng.uniform(0.2, 0.6), 0.2),
+                None,
+                "synthetic",
+            )
+        )
+    shock = Event("shock", "random shock", probability=Estimate(0.1, 0.05, 0.2), source="synthetic")
+    effects.append(
+        Effect(
+            CauseKind.EVENT,
+            shock.id,
+            rng.choice(series_ids),
+            _spread(rng.uniform(-4, 4)),
+            0,
+            Estimate.exact(0.5),
+            None,
+            "synthetic",
+        )
+    )
+    crisis = Event(
+        "crisis", "capital crisis", periods=(rng.randrange(periods),), source="synthetic"
+    )
+    capital = problem.resource_by_id["capital"].capacity.base
+    shifts = (
+        CapacityShift(
+            crisis.id, "capital", _spread(-0.3 * capital), 0, Estimate.exact(1.0), "synthetic"
+        ),
+    )
+    done = [m for m in measures if m.scopes]
+    pairs = []
+    for _ in range(max(1, len(done) // 10) if len(done) >= 2 else 0):
+        first, second = rng.sample(done, 2)
+        smaller = min(first.scopes[0].benefit.base, second.scopes[0].benefit.base)
+        pairs.append(Substitute(first.id, second.id, _spread(smaller / 2), source="synthetic"))
+    backlashes = []
+    for measure in done:
+        if measure.scopes[0].gates and problem.levers and rng.random() < 0.1:
+            backlashes.append(
+                Backlash(
+                    measure.id,
+                    rng.choice(problem.levers).id,
+                    measure.scopes[0].gates[0].series,
+                    _spread(-rng.uniform(2, 6)),
+                    0,
+                    _spread(rng.uniform(0.2, 0.5), 0.2),
+                    source="synthetic",
+                )
+            )
+    return replace(
+        problem,
+        measures=tuple(measures),
+        effects=tuple(effects),
+        events=(*events, shock, crisis),
+        capacity_shifts=shifts,
+        substitutes=tuple(pairs),
+        backlashes=tuple(backlashes),
+        name=problem.name + "_dynamics",
     )
 
 

@@ -111,15 +111,18 @@ def _plan_part(problem: Problem, evaluation: Evaluation) -> dict[str, Any]:
                     for gate in scope.gates
                 ],
                 "source": scope.source,
+                "upgrade": _upgrade_part(problem, evaluation, item.measure),
+                "lapse": _label(problem, item.lapse),
             }
         )
     done = {s.measure for s in evaluation.scheduled}
     return {
         "totals": {
             "benefit": evaluation.benefit,
+            "overlap": evaluation.overlap,
             "cost": evaluation.cost,
             "lever_cost": evaluation.lever_cost,
-            "net_value": evaluation.benefit - evaluation.cost,
+            "net_value": evaluation.benefit - evaluation.overlap - evaluation.cost,
             "makespan_periods": evaluation.makespan,
         },
         "schedule": schedule,
@@ -141,9 +144,11 @@ def _plan_part(problem: Problem, evaluation: Evaluation) -> dict[str, Any]:
                 "name": s.name,
                 "values": list(evaluation.support[s.id]),
                 "gates": _series_gates(problem, evaluation, s.id),
+                "maintain": _series_maintain(problem, evaluation, s.id),
             }
             for s in problem.series
         },
+        **_dynamics_part(problem, evaluation),
         "resources": {
             r.id: {
                 "name": r.name,
@@ -151,7 +156,7 @@ def _plan_part(problem: Problem, evaluation: Evaluation) -> dict[str, Any]:
                 "unit": r.unit,
                 "use": list(evaluation.resource_use[r.id]),
                 "capacity": (
-                    [r.capacity_in(t) for t in range(problem.horizon)]
+                    list(evaluation.capacity[r.id])
                     if r.kind is ResourceKind.RENEWABLE
                     else r.capacity.base
                 ),
@@ -160,6 +165,123 @@ def _plan_part(problem: Problem, evaluation: Evaluation) -> dict[str, Any]:
         },
         "violations": [v.message for v in evaluation.violations],
     }
+
+
+def _label(problem: Problem, period: int | None) -> str | None:
+    """A period's label; ``None`` for none, or for a period after the horizon."""
+    if period is None or not 0 <= period < problem.horizon:
+        return None
+    return problem.periods[period]
+
+
+def _upgrade_part(
+    problem: Problem, evaluation: Evaluation, measure_id: str
+) -> dict[str, Any] | None:
+    """The widening of a measure in the plan, with its gates, or ``None``."""
+    for item in evaluation.upgrades:
+        if item.measure != measure_id:
+            continue
+        measure = problem.measure_by_id[measure_id]
+        upgrade = measure.upgrade(item.from_scope, item.scope)
+        assert upgrade is not None
+        return {
+            "scope": item.scope,
+            "scope_name": measure.scope(item.scope).name,
+            "start": problem.periods[item.start],
+            "signing": problem.periods[item.signing],
+            "in_force": _label(problem, item.in_force),
+            "cost": item.cost,
+            "gain": item.gain,
+            "gates": [
+                {
+                    "series": gate.series,
+                    "threshold": gate.threshold.base,
+                    "support_at_signing": evaluation.support[gate.series][item.signing],
+                }
+                for gate in upgrade.gates
+            ],
+            "source": upgrade.source,
+        }
+    return None
+
+
+def _dynamics_part(problem: Problem, evaluation: Evaluation) -> dict[str, Any]:
+    """Upgrades, reviews, backlashes, overlaps and events of a plan, for the record and reports."""
+    names = {m.id: m.name for m in problem.measures}
+    series = {s.id: s.name for s in problem.series}
+    return {
+        "upgrades": [
+            {
+                "measure": u.measure,
+                "measure_name": names[u.measure],
+                "scope": u.scope,
+                "scope_name": problem.scope(u.measure, u.scope).name,
+                "start": problem.periods[u.start],
+            }
+            for u in evaluation.upgrades
+        ],
+        "reviews": [
+            {
+                "measure": r.measure,
+                "measure_name": names[r.measure],
+                "period": problem.periods[r.period],
+                "passed": r.passed,
+                "levels": [
+                    {"series": k, "series_name": series[k], "support": level, "threshold": bar}
+                    for k, level, bar in r.levels
+                ],
+            }
+            for r in evaluation.reviews
+        ],
+        "backlashes": [
+            {
+                "measure": b.measure,
+                "measure_name": names[b.measure],
+                "lever": b.lever,
+                "lever_name": problem.lever_by_id[b.lever].name,
+                "signing": problem.periods[b.signing],
+                "series": [series[k] for k in b.series],
+            }
+            for b in evaluation.backlashes
+        ],
+        "overlaps": [
+            {
+                "measure": o.measure,
+                "measure_name": names[o.measure],
+                "other": o.other,
+                "other_name": names[o.other],
+                "value": o.value,
+                "periods": [problem.periods[t] for t in o.periods],
+            }
+            for o in evaluation.overlaps
+        ],
+        "events": [
+            {
+                "event": h.event,
+                "event_name": problem.event_by_id[h.event].name,
+                "period": problem.periods[h.period],
+                "weight": h.weight,
+            }
+            for h in evaluation.happenings
+        ],
+    }
+
+
+def _series_maintain(problem: Problem, evaluation: Evaluation, series: str) -> list[dict[str, Any]]:
+    """Maintain thresholds on ``series`` of every renewing measure, done or not."""
+    done = {s.measure for s in evaluation.scheduled}
+    return [
+        {
+            "measure": measure.id,
+            "measure_name": measure.name,
+            "threshold": gate.threshold.base,
+            "chosen": measure.id in done,
+        }
+        for measure in problem.measures
+        if measure.renews
+        for gate in measure.maintain
+        if gate.series == series
+    ]
 
 
 def _series_gates(problem: Problem, evaluation: Evaluation, series: str) -> list[dict[str, Any]]:
@@ -209,10 +331,12 @@ def headline(document: dict[str, Any]) -> str:
     if "totals" in document:
         totals = document["totals"]
         if document["objective"]["kind"] == ObjectiveKind.VALUE.value:
+            overlap = totals.get("overlap", 0.0)
+            shared = f" minus overlap {_number(overlap)}" if overlap else ""
             text += (
                 f" Net value {_number(totals['net_value'])} = benefit "
-                f"{_number(totals['benefit'])} minus political cost {_number(totals['cost'])}"
-                " (discounted value units)."
+                f"{_number(totals['benefit'])}{shared} minus political cost "
+                f"{_number(totals['cost'])} (discounted value units)."
             )
         else:
             text += f" All chosen measures in force after {totals['makespan_periods']} periods."
@@ -293,6 +417,22 @@ def plan_workbook(document: dict[str, Any]) -> Workbook:
                 s["cost"],
             ]
             for s in document.get("schedule", [])
+        ]
+        + [
+            [
+                "upgrade",
+                s["measure"],
+                u["scope"],
+                u["start"],
+                s["measure_name"],
+                u["scope_name"],
+                u["signing"],
+                u["in_force"],
+                u["gain"],
+                u["cost"],
+            ]
+            for s in document.get("schedule", [])
+            if (u := s.get("upgrade")) is not None
         ]
         + [
             ["lever", u["lever"], None, u["period"], u["lever_name"], None, None, None, None, None]

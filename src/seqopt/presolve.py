@@ -15,7 +15,8 @@ removes an optimal plan:
   every respect (benefit, duration, every resource use, window) is dropped,
   when neither has support gates, neither is named by a dependency or effect,
   and the measure has no in-force effects (whose timing a shorter scope would
-  change).
+  change) and none of the policy dynamics (an upgrade, a renewal, a substitute
+  or a backlash can make the worse scope the better one).
 """
 
 from __future__ import annotations
@@ -137,9 +138,12 @@ def _dominated(
     named |= {(d.other, d.other_scope) for d in problem.dependencies if d.other_scope is not None}
     named |= {(e.cause, e.cause_scope) for e in problem.effects if e.cause_scope is not None}
     with_effects = {e.cause for e in problem.effects if e.cause_kind is CauseKind.MEASURE}
+    dynamic = {m.id for m in problem.measures if m.upgrades or m.renews}
+    dynamic |= {p.measure for p in problem.substitutes} | {p.other for p in problem.substitutes}
+    dynamic |= {b.measure for b in problem.backlashes}
     dominated: set[ScopeKey] = set()
     for measure in problem.measures:
-        if measure.id in with_effects:
+        if measure.id in with_effects or measure.id in dynamic:
             continue
         for index, scope in enumerate(measure.scopes):
             for other_index, other in enumerate(measure.scopes):
@@ -178,9 +182,20 @@ def _dominates(
 
 
 def _unusable(problem: Problem) -> set[ScopeKey]:
-    """Scopes needing more of a renewable resource than any period offers."""
+    """Scopes needing more of a renewable resource than any period offers.
+
+    Outside events may add capacity: every event counts here as if it happened
+    in every period it can, with all of its capacity gains (an upper bound).
+    """
+    gains = {r.id: 0.0 for r in problem.resources}
+    for shift in problem.capacity_shifts:
+        event = problem.event_by_id.get(shift.event)
+        if event is None or shift.resource not in gains or shift.amount.high <= 0:
+            continue
+        happens = len(event.window(problem.horizon)) if event.random else len(event.periods)
+        gains[shift.resource] += shift.amount.high * happens
     most = {
-        r.id: max((r.capacity_in(t) for t in range(problem.horizon)), default=0.0)
+        r.id: max((r.capacity_in(t) for t in range(problem.horizon)), default=0.0) + gains[r.id]
         for r in problem.resources
         if r.kind is ResourceKind.RENEWABLE
     }

@@ -67,12 +67,18 @@ class Column:
 
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet (or one CSV file) of an input."""
+    """One sheet (or one CSV file) of an input.
+
+    An ``optional`` sheet may be left out of an input altogether (it then has no
+    rows): the sheets of the policy dynamics, added after the first inputs were
+    written, are optional so that those inputs keep working unchanged.
+    """
 
     name: str
     doc: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+    optional: bool = False
 
     def headers(self) -> tuple[str, ...]:
         """Return every header of this sheet, estimates expanded, in order."""
@@ -137,6 +143,15 @@ SHEETS: tuple[Sheet, ...] = (
                 "free: the optimiser decides; in: must be done; out: must not be done.",
                 choices=("free", "in", "out"),
                 default="free",
+            ),
+            Column(
+                "renew_every",
+                Kind.INTEGER,
+                "An agreement that renews: in force this many periods at a time, reviewed in the "
+                "last period of each term against its thresholds in sheet maintain; below any, "
+                "it lapses.",
+                minimum=1,
+                default="never reviewed, never lapses",
             ),
             _source(),
         ),
@@ -334,16 +349,17 @@ SHEETS: tuple[Sheet, ...] = (
     ),
     Sheet(
         "effects",
-        "How a lever use or a measure in force moves a support series.",
+        "How a lever use, a measure in force or an outside event moves a support series.",
         (
             Column(
                 "cause_kind",
                 Kind.CHOICE,
-                "lever: each use; measure: once the measure is in force.",
+                "lever: each use; measure: while the measure is in force; event: each time the "
+                "event happens.",
                 required=True,
-                choices=("lever", "measure"),
+                choices=("lever", "measure", "event"),
             ),
-            Column("cause", Kind.TEXT, "Lever id or measure id.", required=True),
+            Column("cause", Kind.TEXT, "Lever id, measure id or event id.", required=True),
             Column(
                 "cause_scope",
                 Kind.TEXT,
@@ -445,6 +461,282 @@ SHEETS: tuple[Sheet, ...] = (
             _source(),
         ),
         key=("kind", "measure", "scope", "other_measure", "other_scope"),
+    ),
+    Sheet(
+        "maintain",
+        "Renewing agreements: support each needs at every review to stay in force.",
+        (
+            Column(
+                "measure",
+                Kind.TEXT,
+                "Measure id (it needs renew_every in sheet measures).",
+                required=True,
+                refers_to="measures.measure",
+            ),
+            Column("series", Kind.TEXT, "Series id.", required=True, refers_to="series.series"),
+            Column(
+                "threshold",
+                Kind.NUMBER,
+                "Least support, in percent, in a review period; below it the measure lapses.",
+                required=True,
+                minimum=0,
+                maximum=100,
+                estimate=True,
+            ),
+            _distribution(),
+            _source(),
+        ),
+        key=("measure", "series"),
+        optional=True,
+    ),
+    Sheet(
+        "upgrades",
+        "Staged scope: widening a measure in force from one scope to another.",
+        (
+            Column(
+                "measure", Kind.TEXT, "Measure id.", required=True, refers_to="measures.measure"
+            ),
+            Column(
+                "from_scope",
+                Kind.TEXT,
+                "The scope the measure is signed at (the narrower one).",
+                required=True,
+            ),
+            Column("to_scope", Kind.TEXT, "The scope it is widened to.", required=True),
+            Column(
+                "duration",
+                Kind.INTEGER,
+                "Negotiation periods of the upgrade, up to and including its signing.",
+                required=True,
+                minimum=1,
+                estimate=True,
+            ),
+            _period(
+                "earliest_start", "First period the upgrade may start.", default="first period"
+            ),
+            _period(
+                "latest_finish", "Last period the upgrade may be signed.", default="last period"
+            ),
+            Column(
+                "lag",
+                Kind.INTEGER,
+                "Least periods between the measure entering into force and the upgrade starting.",
+                minimum=0,
+                default="0",
+            ),
+            _distribution(),
+            _source(),
+        ),
+        key=("measure", "from_scope", "to_scope"),
+        optional=True,
+    ),
+    Sheet(
+        "upgrade_use",
+        "Resources an upgrade uses while it is negotiated.",
+        (
+            Column(
+                "measure", Kind.TEXT, "Measure id.", required=True, refers_to="measures.measure"
+            ),
+            Column("from_scope", Kind.TEXT, "The upgrade's narrower scope.", required=True),
+            Column("to_scope", Kind.TEXT, "The upgrade's wider scope.", required=True),
+            Column(
+                "resource", Kind.TEXT, "Resource id.", required=True, refers_to="resources.resource"
+            ),
+            Column(
+                "use",
+                Kind.NUMBER,
+                "Renewable: units in each negotiation period; nonrenewable: units in total.",
+                required=True,
+                minimum=0,
+                estimate=True,
+            ),
+            _distribution(),
+            _source(),
+        ),
+        key=("measure", "from_scope", "to_scope", "resource"),
+        optional=True,
+    ),
+    Sheet(
+        "upgrade_gates",
+        "Support an upgrade needs at its signing: each listed series at or above threshold.",
+        (
+            Column(
+                "measure", Kind.TEXT, "Measure id.", required=True, refers_to="measures.measure"
+            ),
+            Column("from_scope", Kind.TEXT, "The upgrade's narrower scope.", required=True),
+            Column("to_scope", Kind.TEXT, "The upgrade's wider scope.", required=True),
+            Column("series", Kind.TEXT, "Series id.", required=True, refers_to="series.series"),
+            Column(
+                "threshold",
+                Kind.NUMBER,
+                "Least support, in percent, in the upgrade's signing period.",
+                required=True,
+                minimum=0,
+                maximum=100,
+                estimate=True,
+            ),
+            _distribution(),
+            _source(),
+        ),
+        key=("measure", "from_scope", "to_scope", "series"),
+        optional=True,
+    ),
+    Sheet(
+        "events",
+        "Outside events: scheduled (one row per period it happens in) or random (a probability).",
+        (
+            Column("event", Kind.TEXT, "Event id, unique.", required=True),
+            Column("name", Kind.TEXT, "Readable name.", default="the id"),
+            _period(
+                "period",
+                "Scheduled event: the period it happens in (leave probability blank).",
+                default="random event",
+            ),
+            Column(
+                "probability",
+                Kind.NUMBER,
+                "Random event: chance it happens in each period of its window, 0 to 1 (leave "
+                "period blank).",
+                minimum=0,
+                maximum=1,
+                estimate=True,
+                default="scheduled event",
+            ),
+            _period(
+                "earliest", "Random event: first period it may happen.", default="first period"
+            ),
+            _period("latest", "Random event: last period it may happen.", default="last period"),
+            _distribution(),
+            _source(),
+        ),
+        key=("event", "period"),
+        optional=True,
+    ),
+    Sheet(
+        "event_capacity",
+        "How an outside event moves the per-period capacity of a renewable resource.",
+        (
+            Column("event", Kind.TEXT, "Event id.", required=True, refers_to="events.event"),
+            Column(
+                "resource",
+                Kind.TEXT,
+                "Renewable resource id.",
+                required=True,
+                refers_to="resources.resource",
+            ),
+            Column(
+                "amount",
+                Kind.NUMBER,
+                "Units of capacity added at full strength (negative removes; capacity never "
+                "falls below 0).",
+                required=True,
+                estimate=True,
+            ),
+            Column(
+                "delay",
+                Kind.INTEGER,
+                "Periods between the event and the first change.",
+                minimum=0,
+                default="0",
+            ),
+            Column(
+                "decay",
+                Kind.NUMBER,
+                "Share of the change lost each period after the first, 0 (lasting) to 1 "
+                "(one period only).",
+                minimum=0,
+                maximum=1,
+                estimate=True,
+                default="0",
+            ),
+            _distribution(),
+            _source(),
+        ),
+        key=("event", "resource"),
+        optional=True,
+    ),
+    Sheet(
+        "substitutes",
+        "Measures delivering partly the same thing: overlap subtracted while both are in force.",
+        (
+            Column(
+                "measure", Kind.TEXT, "Measure id.", required=True, refers_to="measures.measure"
+            ),
+            Column("scope", Kind.TEXT, "Only while measure is at this scope.", default="any scope"),
+            Column(
+                "other_measure",
+                Kind.TEXT,
+                "The other measure id.",
+                required=True,
+                refers_to="measures.measure",
+            ),
+            Column(
+                "other_scope",
+                Kind.TEXT,
+                "Only while other_measure is at this scope.",
+                default="any scope",
+            ),
+            Column(
+                "overlap",
+                Kind.NUMBER,
+                "Value units per period subtracted while both are in force.",
+                required=True,
+                minimum=0,
+                estimate=True,
+            ),
+            _distribution(),
+            _source(),
+        ),
+        key=("measure", "scope", "other_measure", "other_scope"),
+        optional=True,
+    ),
+    Sheet(
+        "backlash",
+        "Backlash: signing a measure without a lever used during its negotiation moves a series.",
+        (
+            Column(
+                "measure", Kind.TEXT, "Measure id.", required=True, refers_to="measures.measure"
+            ),
+            Column("scope", Kind.TEXT, "Only when signed at this scope.", default="any scope"),
+            Column(
+                "lever",
+                Kind.TEXT,
+                "Lever whose use in any negotiation period averts the backlash.",
+                required=True,
+                refers_to="levers.lever",
+            ),
+            Column("series", Kind.TEXT, "Series moved.", required=True, refers_to="series.series"),
+            Column(
+                "amount",
+                Kind.NUMBER,
+                "Points added from the period after the signing (usually negative), -100 to 100.",
+                required=True,
+                minimum=-100,
+                maximum=100,
+                estimate=True,
+            ),
+            Column(
+                "delay",
+                Kind.INTEGER,
+                "Periods between the period after the signing and the first effect.",
+                minimum=0,
+                default="0",
+            ),
+            Column(
+                "decay",
+                Kind.NUMBER,
+                "Share of the effect lost each period after the first, 0 (lasting) to 1 "
+                "(one period only).",
+                minimum=0,
+                maximum=1,
+                estimate=True,
+                default="0",
+            ),
+            _distribution(),
+            _source(),
+        ),
+        key=("measure", "scope", "lever", "series"),
+        optional=True,
     ),
 )
 

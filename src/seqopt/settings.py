@@ -29,6 +29,16 @@ class ObjectiveKind(StrEnum):
     """Finish every chosen measure as early as possible."""
 
 
+class RandomEvents(StrEnum):
+    """How ``solve`` treats events that happen by chance (``simulate`` draws them instead)."""
+
+    IGNORE = "ignore"
+    """Plan as if no random event happens; only scheduled events apply."""
+    EXPECTED = "expected"
+    """Plan for their expected value: an event with probability ``p`` per period
+    counts as happening in every period of its window with ``p`` times its shifts."""
+
+
 @dataclass(frozen=True)
 class ObjectiveSettings:
     """How a plan is scored.
@@ -45,12 +55,16 @@ class ObjectiveSettings:
     tie_break
         Break ties between equally good plans by a fixed rule (fewer actions,
         then earlier, then input order) so that every solver returns the same plan.
+    random_events
+        ``ignore`` (only scheduled events apply) or ``expected`` (random events
+        count with their expected shifts); see :class:`RandomEvents`.
     """
 
     kind: ObjectiveKind = ObjectiveKind.VALUE
     discount_rate: float = 0.0
     terminal: int | str = 0
     tie_break: bool = True
+    random_events: RandomEvents = RandomEvents.IGNORE
 
     def discount(self, period: int) -> float:
         """Return the weight of one unit of value in ``period``."""
@@ -229,7 +243,13 @@ def _objective(section: dict[str, Any], file: str, issues: list[Issue]) -> Objec
     if not isinstance(tie_break, bool):
         issues.append(Issue(where("tie_break"), "must be true or false", tie_break))
         tie_break = default.tie_break
-    return ObjectiveSettings(ObjectiveKind(kind), float(rate), terminal, tie_break)
+    events = section.get("random_events", default.random_events.value)
+    if events not in {e.value for e in RandomEvents}:
+        issues.append(Issue(where("random_events"), "must be 'ignore' or 'expected'", events))
+        events = default.random_events.value
+    return ObjectiveSettings(
+        ObjectiveKind(kind), float(rate), terminal, tie_break, RandomEvents(events)
+    )
 
 
 def _solver(section: dict[str, Any], file: str, issues: list[Issue]) -> SolverSettings:

@@ -81,11 +81,21 @@ def _with_measure(problem: Problem, measure_id: str, **changes: object) -> Probl
 
 
 def forced_at(problem: Problem, measure_id: str, scope_id: str, start: int) -> Problem:
-    """The problem with a measure forced to one scope and one start period."""
+    """The problem with a measure forced to one scope and one start period.
+
+    The scopes it can be widened to from there are kept for the widening, but
+    can no longer be signed directly (their window starts after the horizon).
+    """
     measure = problem.measure_by_id[measure_id]
     scope = measure.scope(scope_id)
     pinned = replace(scope, earliest_start=start, latest_finish=start + scope.length - 1)
-    return _with_measure(problem, measure_id, scopes=(pinned,), force=Force.IN)
+    upgrades = tuple(u for u in measure.upgrades if u.from_scope == scope_id)
+    wider = tuple(
+        replace(measure.scope(u.to_scope), earliest_start=problem.horizon) for u in upgrades
+    )
+    return _with_measure(
+        problem, measure_id, scopes=(pinned, *wider), force=Force.IN, upgrades=upgrades
+    )
 
 
 def describe_moves(problem: Problem, before: Plan, after: Plan, skip: str = "") -> tuple[str, ...]:
@@ -109,6 +119,11 @@ def describe_moves(problem: Problem, before: Plan, after: Plan, skip: str = "") 
                 moves.append(
                     f"{measure.name} moves from {labels[old.start]} to {labels[new.start]}"
                 )
+        old_up, new_up = before.upgrade(measure.id), after.upgrade(measure.id)
+        if old_up != new_up and new_up is not None:
+            moves.append(f"{measure.name} is widened to {new_up.scope} from {labels[new_up.start]}")
+        elif old_up != new_up:
+            moves.append(f"{measure.name} is no longer widened")
     old_uses = {(u.lever, u.period) for u in before.lever_uses}
     new_uses = {(u.lever, u.period) for u in after.lever_uses}
     for lever in problem.levers:

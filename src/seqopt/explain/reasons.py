@@ -13,12 +13,16 @@ at every start of every scope in the same way.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from seqopt.data import CauseKind, Measure, Problem, ResourceKind, Scope
+from seqopt.data import Measure, Problem, ResourceKind, Scope
 from seqopt.evaluate import Evaluation, Violation, evaluate
-from seqopt.plan import Assignment, Plan
+from seqopt.plan import Assignment, Plan, UpgradeStart
 from seqopt.settings import ObjectiveKind, ObjectiveSettings
+
+MOVE_RULES = ("excludes", "together", "window", "upgrade", "renewal")
+"""Rules a move of a measure can break that name it in their message."""
 
 
 @dataclass(frozen=True)
@@ -45,36 +49,28 @@ class Reason:
 
 
 def support_breakdown(
-    problem: Problem, plan: Plan, series_id: str, period: int
+    problem: Problem,
+    plan: Plan,
+    series_id: str,
+    period: int,
+    objective: ObjectiveSettings | None = None,
 ) -> list[tuple[str, float]]:
-    """The baseline and each cause's contribution to a series in a period, largest first."""
-    contributions: dict[str, float] = defaultdict(float)
-    for use in plan.lever_uses:
-        for effect in problem.effects:
-            caused = effect.cause_kind is CauseKind.LEVER and effect.cause == use.lever
-            if caused and effect.series == series_id:
-                contributions[problem.lever_by_id[use.lever].name] += _effect(
-                    effect.amount.base, effect.decay.base, use.period + effect.delay, period
-                )
-    for a in plan.assignments:
-        in_force = a.start + problem.scope(a.measure, a.scope).length
-        for effect in problem.effects:
-            if effect.cause_kind is not CauseKind.MEASURE or effect.cause != a.measure:
-                continue
-            if effect.series == series_id and effect.cause_scope in (None, a.scope):
-                label = f"{problem.measure_by_id[a.measure].name} in force"
-                contributions[label] += _effect(
-                    effect.amount.base, effect.decay.base, in_force + effect.delay, period
-                )
+    """The baseline and each cause's contribution to a series in a period, largest first.
+
+    Causes are lever uses, outside events, backlashes and measures in force (a
+    measure that has lapsed no longer counts), as the evaluator splits support.
+    """
+    sources = evaluate(problem, plan, objective or ObjectiveSettings()).sources[series_id]
+    return _breakdown(sources, period)
+
+
+def _breakdown(sources: Mapping[str, Sequence[float]], period: int) -> list[tuple[str, float]]:
+    """The baseline, then every other cause with a share in ``period``, largest first."""
     parts = sorted(
-        ((k, v) for k, v in contributions.items() if abs(v) > 1e-9), key=lambda kv: -abs(kv[1])
+        ((k, v[period]) for k, v in sources.items() if k != "baseline" and abs(v[period]) > 1e-9),
+        key=lambda kv: -abs(kv[1]),
     )
-    baseline = problem.series_by_id[series_id].baseline[period].base
-    return [("baseline", baseline), *parts]
-
-
-def _effect(amount: float, decay: float, begins: int, period: int) -> float:
-    return amount * (1.0 - decay) ** (period - begins) if period >= begins else 0.0
+    return [("baseline", sources["baseline"][period]), *parts]
 
 
 def explain_plan(
@@ -95,12 +91,13 @@ def explain_measure(
         return _left_out(problem, objective, evaluation, measure)
     scope = measure.scope(chosen.scope)
     earliest = scope.earliest_start
+    after = _dynamics_text(problem, objective, evaluation, measure)
     if chosen.start <= earliest:
         text = (
             f"{measure.name} ({scope.name}) starts in {problem.periods[chosen.start]}, "
             "the first period its window allows."
         )
-        return Reason(measure_id, "on time", earliest, chosen.start, text)
+        return Reason(measure_id, "on time", earliest, chosen.start, text + after)
     blockers = [
         b
         for t in range(earliest, chosen.start)
@@ -111,14 +108,63 @@ def explain_measure(
         "late",
         earliest,
         chosen.start,
-        _late_text(problem, evaluation, measure, scope, chosen, earliest, blockers),
+        _late_text(problem, evaluation, measure, scope, chosen, earliest, blockers) + after,
         tuple(blockers),
     )
 
 
+def _dynamics_text(
+    problem: Problem, objective: ObjectiveSettings, evaluation: Evaluation, measure: Measure
+) -> str:
+    """What happens to a measure after its signing: widening, reviews, backlash, overlap."""
+    labels = problem.periods
+    parts = []
+    for up in evaluation.upgrades:
+        if up.measure != measure.id:
+            continue
+        wide = measure.scope(up.scope).name
+        when = f"from {labels[up.in_force]}" if up.in_force < problem.horizon else "after it"
+        parts.append(
+            f" It is widened to {wide}, in force {when} (negotiated from {labels[up.start]})."
+        )
+        earlier = UpgradeStart(measure.id, up.scope, up.start - 1)
+        rest = [u for u in evaluation.plan.upgrades if u.measure != measure.id]
+        plan = Plan.of(evaluation.plan.assignments, evaluation.plan.lever_uses, [*rest, earlier])
+        broken = [v.message for v in evaluate(problem, plan, objective).violations]
+        if up.start > 0 and broken:
+            parts.append(f" Widening a period earlier would break: {'; '.join(broken)}.")
+    kept = [labels[r.period] for r in evaluation.reviews if r.measure == measure.id and r.passed]
+    if kept:
+        parts.append(
+            f" It is renewed at its review{'s' if len(kept) > 1 else ''} in {', '.join(kept)}."
+        )
+    for review in evaluation.lapses:
+        if review.measure == measure.id:
+            short = "; ".join(
+                f"{problem.series_by_id[k].name} {level:.1f} < {bar:g}"
+                for k, level, bar in review.levels
+                if level < bar
+            )
+            parts.append(
+                f" It lapses after its review in {labels[review.period]} ({short}): out of "
+                "force from the next period on."
+            )
+    for hit in evaluation.backlashes:
+        if hit.measure == measure.id:
+            lever = problem.lever_by_id[hit.lever].name
+            parts.append(f" It is signed without {lever}, at the price of a backlash.")
+    for overlap in evaluation.overlaps:
+        if measure.id in (overlap.measure, overlap.other):
+            other = overlap.other if overlap.measure == measure.id else overlap.measure
+            name = problem.measure_by_id[other].name
+            parts.append(f" It overlaps {name}: {overlap.value:.2f} value units are counted once.")
+    return "".join(parts)
+
+
 def _moved(plan: Plan, measure_id: str, scope: Scope, start: int) -> Plan:
     others = [a for a in plan.assignments if a.measure != measure_id]
-    return Plan.of([*others, Assignment(measure_id, scope.id, start)], plan.lever_uses)
+    moved = Assignment(measure_id, scope.id, start)
+    return Plan.of([*others, moved], plan.lever_uses, plan.upgrades)
 
 
 def _blockers(
@@ -145,7 +191,7 @@ def _blockers(
     for v in new:
         if v.rule == "requires" and v.subject == measure.id:
             blockers.append(Blocker("requires", start, _requires_text(problem, moved, measure, v)))
-        elif v.rule in ("excludes", "together", "window") and measure.name in v.message:
+        elif v.rule in MOVE_RULES and measure.name in v.message:
             blockers.append(Blocker(v.rule, start, v.message))
     for resource in problem.resources:
         used = trial.resource_use[resource.id]
@@ -161,7 +207,7 @@ def _blockers(
         full = [
             t
             for t in range(start, min(start + scope.length, problem.horizon))
-            if used[t] > resource.capacity_in(t) + 1e-6
+            if used[t] > trial.capacity[resource.id][t] + 1e-6
         ]
         if full:
             others = _users(problem, evaluation.plan, resource.id, full[0])
@@ -238,7 +284,7 @@ def _late_text(
     gates = [g for g in scope.gates if problem.series_by_id[g.series].name in blocked]
     for gate in gates:
         series = problem.series_by_id[gate.series]
-        parts = support_breakdown(problem, evaluation.plan, gate.series, signing)
+        parts = _breakdown(evaluation.sources[gate.series], signing)
         total = evaluation.support[gate.series][signing]
         causes = ", ".join(f"{name} {value:+.1f}" for name, value in parts[1:])
         lines.append(

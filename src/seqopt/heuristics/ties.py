@@ -7,7 +7,8 @@ plan come earlier in this order: fewer actions, then earlier periods, then
 earlier input order (of measures, scopes and levers). Every move is checked by
 the evaluator. The moves: drop a lever use; use a lever one period earlier;
 use an earlier-listed lever in the same period; start a measure one period
-earlier; take an earlier-listed scope at the same start.
+earlier; take an earlier-listed scope at the same start; drop an upgrade;
+start an upgrade one period earlier.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 
 from seqopt.data import Problem
 from seqopt.evaluate import Evaluation, evaluate
-from seqopt.plan import Assignment, LeverUse, Plan
+from seqopt.plan import Assignment, LeverUse, Plan, UpgradeStart
 from seqopt.settings import ObjectiveKind, ObjectiveSettings
 
 SAME_VALUE = 1e-9
@@ -29,10 +30,16 @@ def tie_key(problem: Problem, plan: Plan) -> tuple[int, int, int]:
     """The order among equally good plans: (actions, sum of periods, sum of input ranks)."""
     scope_rank = {(m.id, s.id): i for i, (m, s) in enumerate(problem.all_scopes())}
     lever_rank = {lever.id: i for i, lever in enumerate(problem.levers)}
-    actions = len(plan.assignments) + len(plan.lever_uses)
-    periods = sum(a.start for a in plan.assignments) + sum(u.period for u in plan.lever_uses)
-    ranks = sum(scope_rank[(a.measure, a.scope)] for a in plan.assignments) + sum(
-        lever_rank[u.lever] for u in plan.lever_uses
+    actions = len(plan.assignments) + len(plan.lever_uses) + len(plan.upgrades)
+    periods = (
+        sum(a.start for a in plan.assignments)
+        + sum(u.period for u in plan.lever_uses)
+        + sum(u.start for u in plan.upgrades)
+    )
+    ranks = (
+        sum(scope_rank[(a.measure, a.scope)] for a in plan.assignments)
+        + sum(lever_rank[u.lever] for u in plan.lever_uses)
+        + sum(scope_rank[(u.measure, u.scope)] for u in plan.upgrades)
     )
     return actions, periods, ranks
 
@@ -72,21 +79,31 @@ def _better(
 
 def _moves(problem: Problem, plan: Plan) -> Iterator[Plan]:
     uses = list(plan.lever_uses)
+    widened = plan.upgrades
     for i, use in enumerate(uses):
         others = uses[:i] + uses[i + 1 :]
-        yield Plan.of(plan.assignments, others)
+        yield plan.with_levers(others)
         if use.period > 0:
-            yield Plan.of(plan.assignments, [*others, LeverUse(use.lever, use.period - 1)])
+            yield plan.with_levers([*others, LeverUse(use.lever, use.period - 1)])
         for lever in problem.levers:
             if lever.id == use.lever:
                 break
-            yield Plan.of(plan.assignments, [*others, LeverUse(lever.id, use.period)])
+            yield plan.with_levers([*others, LeverUse(lever.id, use.period)])
     assignments = list(plan.assignments)
     for i, a in enumerate(assignments):
         rest = assignments[:i] + assignments[i + 1 :]
         if a.start > 0:
-            yield Plan.of([*rest, Assignment(a.measure, a.scope, a.start - 1)], plan.lever_uses)
+            moved = Assignment(a.measure, a.scope, a.start - 1)
+            yield Plan.of([*rest, moved], plan.lever_uses, widened)
         for scope in problem.measure_by_id[a.measure].scopes:
             if scope.id == a.scope:
                 break
-            yield Plan.of([*rest, Assignment(a.measure, scope.id, a.start)], plan.lever_uses)
+            yield Plan.of(
+                [*rest, Assignment(a.measure, scope.id, a.start)], plan.lever_uses, widened
+            )
+    for i, up in enumerate(widened):
+        rest_up = [*widened[:i], *widened[i + 1 :]]
+        yield Plan.of(plan.assignments, plan.lever_uses, rest_up)
+        if up.start > 0:
+            earlier = UpgradeStart(up.measure, up.scope, up.start - 1)
+            yield Plan.of(plan.assignments, plan.lever_uses, [*rest_up, earlier])

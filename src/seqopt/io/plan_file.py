@@ -3,10 +3,12 @@
 A plan table has one row per action, with the columns
 
 ======  ==============================================================
-kind    ``measure`` or ``lever``
-id      the measure id or lever id
-scope   the scope id (may be blank when the measure has one scope)
-period  the period label: when negotiation starts (measure) or the lever is used
+kind    ``measure``, ``upgrade`` or ``lever``
+id      the measure id (measure, upgrade) or lever id
+scope   the scope id (may be blank when the measure has one scope); for an
+        upgrade, the scope the measure is widened to
+period  the period label: when negotiation starts (measure, upgrade) or the
+        lever is used
 ======  ==============================================================
 
 Other columns (names, notes, dates seqopt adds to ``plan.xlsx``) are ignored,
@@ -22,7 +24,7 @@ from typing import Any
 from seqopt.data import Problem
 from seqopt.errors import InputError, Issue, Location
 from seqopt.io.tables import Row, Table, read_csv_table, read_tables
-from seqopt.plan import Assignment, LeverUse, Plan
+from seqopt.plan import Assignment, LeverUse, Plan, UpgradeStart
 
 PLAN_COLUMNS = ("kind", "id", "scope", "period")
 PLAN_SHEET = "plan"
@@ -66,6 +68,7 @@ def _from_table(table: Table, problem: Problem) -> Plan:
     issues: list[Issue] = []
     assignments: list[Assignment] = []
     uses: list[LeverUse] = []
+    upgrades: list[UpgradeStart] = []
     periods = {label: i for i, label in enumerate(problem.periods)}
     for row in table.rows:
 
@@ -76,8 +79,9 @@ def _from_table(table: Table, problem: Problem) -> Plan:
         item = _text(row.cells.get("id"))
         scope = _text(row.cells.get("scope"))
         label = _text(row.cells.get("period"))
-        if kind not in ("measure", "lever"):
-            issues.append(Issue(where("kind"), "must be measure or lever", row.cells.get("kind")))
+        if kind not in ("measure", "upgrade", "lever"):
+            rule = "must be measure, upgrade or lever"
+            issues.append(Issue(where("kind"), rule, row.cells.get("kind")))
             continue
         if label not in periods:
             rule = "must be a period listed in the model's periods"
@@ -92,6 +96,17 @@ def _from_table(table: Table, problem: Problem) -> Plan:
         if measure is None:
             issues.append(Issue(where("id"), "must name a measure of the model", item))
             continue
+        if kind == "upgrade":
+            targets = sorted({u.to_scope for u in measure.upgrades})
+            if scope is None and len(targets) == 1:
+                scope = targets[0]
+            if scope not in targets:
+                shown = ", ".join(targets) or "none: it has no upgrade"
+                rule = f"must name a scope measure {measure.id!r} can be widened to ({shown})"
+                issues.append(Issue(where("scope"), rule, scope))
+            elif label in periods:
+                upgrades.append(UpgradeStart(measure.id, scope, periods[label]))
+            continue
         if scope is None and len(measure.scopes) == 1:
             scope = measure.scopes[0].id
         if scope is None or all(s.id != scope for s in measure.scopes):
@@ -103,7 +118,7 @@ def _from_table(table: Table, problem: Problem) -> Plan:
             assignments.append(Assignment(measure.id, scope, periods[label]))
     if issues:
         raise InputError(issues)
-    return Plan.of(assignments, uses)
+    return Plan.of(assignments, uses, upgrades)
 
 
 def _text(value: object) -> str | None:
@@ -129,6 +144,16 @@ def _from_json(path: Path, problem: Problem) -> Plan:
             rows.append(
                 {
                     "kind": "measure",
+                    "id": entry.get("measure"),
+                    "scope": entry.get("scope"),
+                    "period": entry.get("start"),
+                }
+            )
+    for entry in data.get("upgrades", []):
+        if isinstance(entry, dict):
+            rows.append(
+                {
+                    "kind": "upgrade",
                     "id": entry.get("measure"),
                     "scope": entry.get("scope"),
                     "period": entry.get("start"),

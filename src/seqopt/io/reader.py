@@ -19,12 +19,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from seqopt.data import (
+    Backlash,
+    CapacityShift,
     CauseKind,
     Dependency,
     DependencyKind,
     Distribution,
     Effect,
     Estimate,
+    Event,
     Force,
     Gate,
     Lever,
@@ -34,6 +37,8 @@ from seqopt.data import (
     ResourceKind,
     Scope,
     Series,
+    Substitute,
+    Upgrade,
 )
 from seqopt.errors import InputError, Issue, Location, Origin
 from seqopt.io.tables import Cell, Row, Table, Tables, number_from_text, read_tables
@@ -114,8 +119,10 @@ class _Reader:
             {s.name: self._records(s.name) for s in SHEETS if s.name in usable - {"periods"}}
         )
         self._check_keys(records)
-        if len(usable) < len(SHEETS):
+        absent = {s.name for s in SHEETS if s.optional and s.name not in self.tables.sheets}
+        if usable | absent != {s.name for s in SHEETS}:
             return None  # cells of the sheets that could be read are checked; links cannot be
+        records.update({name: [] for name in absent})  # an optional sheet left out has no rows
         self._check_parents(records)
         return self._assemble(name, records)
 
@@ -125,7 +132,8 @@ class _Reader:
         for sheet in SHEETS:
             table = self.tables.sheets.get(sheet.name)
             if table is None:
-                self.issues.append(self._missing_sheet(sheet))
+                if not sheet.optional:
+                    self.issues.append(self._missing_sheet(sheet))
                 continue
             complete = True
             for column in sheet.columns:
@@ -212,6 +220,8 @@ class _Reader:
         """
         measures = _declared(records["measures"], "measure")
         resources = _declared(records["resources"], "resource")
+        levers = _declared(records["levers"], "lever")
+        series = _declared(records["series"], "series")
         scopes = {
             (r.text("measure"), r.text("scope"))
             for r in records["scopes"]
@@ -231,9 +241,7 @@ class _Reader:
             records[sheet] = kept
         for sheet in ("capacity", "scope_use", "lever_use"):
             records[sheet] = self._must_name(records[sheet], "resource", resources, "resources")
-        levers = _declared(records["levers"], "lever")
         records["lever_use"] = self._must_name(records["lever_use"], "lever", levers, "levers")
-        series = _declared(records["series"], "series")
         records["baseline"] = self._must_name(records["baseline"], "series", series, "series")
         nonrenewable = {
             r.text("resource") for r in records["resources"] if r.text("kind") == "nonrenewable"
@@ -246,6 +254,63 @@ class _Reader:
             else:
                 kept.append(r)
         records["capacity"] = kept
+        self._check_dynamics_parents(records, measures, resources, levers, series)
+
+    def _check_dynamics_parents(
+        self,
+        records: dict[str, list[Record]],
+        measures: set[str],
+        resources: set[str],
+        levers: set[str],
+        series: set[str],
+    ) -> None:
+        """The links of the policy-dynamics sheets that assembling the problem relies on.
+
+        Scopes named by upgrades, substitutes and backlash rows, and the kind of
+        resource an event moves, are checked with the assembled problem
+        (:func:`seqopt.validate.problem_issues`), cell by cell as well.
+        """
+        for sheet in ("maintain", "upgrades", "upgrade_use", "upgrade_gates", "backlash"):
+            records[sheet] = self._must_name(records[sheet], "measure", measures, "measures")
+        records["substitutes"] = self._must_name(
+            records["substitutes"], "measure", measures, "measures"
+        )
+        kept = []
+        for r in records["substitutes"]:
+            other = r.text("other_measure")
+            if r.ok and other is not None and other not in measures:
+                rule = "must name a measure listed in sheet measures"
+                issue = Issue(
+                    r.origin.at("other_measure"), rule, other, hint=_near(other, measures)
+                )
+                self.issues.append(issue)
+            else:
+                kept.append(r)
+        records["substitutes"] = kept
+        for sheet in ("maintain", "upgrade_gates", "backlash"):
+            records[sheet] = self._must_name(records[sheet], "series", series, "series")
+        for sheet in ("upgrade_use", "event_capacity"):
+            records[sheet] = self._must_name(records[sheet], "resource", resources, "resources")
+        records["backlash"] = self._must_name(records["backlash"], "lever", levers, "levers")
+        events = _declared(records["events"], "event")
+        records["event_capacity"] = self._must_name(
+            records["event_capacity"], "event", events, "events"
+        )
+        paths = {
+            (r.text("measure"), r.text("from_scope"), r.text("to_scope"))
+            for r in records["upgrades"]
+        }
+        for sheet in ("upgrade_use", "upgrade_gates"):
+            kept = []
+            for r in records[sheet]:
+                path = (r.text("measure"), r.text("from_scope"), r.text("to_scope"))
+                if r.ok and path not in paths:
+                    rule = "must name an upgrade (measure, from_scope, to_scope) of sheet upgrades"
+                    shown = f"{path[0]}: {path[1]} to {path[2]}"
+                    self.issues.append(Issue(r.origin.at("to_scope"), rule, shown))
+                else:
+                    kept.append(r)
+            records[sheet] = kept
 
     def _must_name(
         self, records: list[Record], column: str, known: set[str], parent: str
@@ -288,6 +353,11 @@ class _Reader:
                 )
             )
         declared_owners = _declared(records["scopes"], "measure")
+        upgrades = _upgrades(records, last)
+        maintain: dict[str, list[Gate]] = defaultdict(list)
+        for r in _good(records["maintain"]):
+            gate = Gate(str(r.text("series")), r.estimate("threshold"), r.text("source") or "")
+            maintain[str(r.text("measure"))].append(replace(gate, origin=r.origin))
         measures = []
         for r in _named(records["measures"], "measure"):
             measure_id = str(r.text("measure"))
@@ -295,6 +365,7 @@ class _Reader:
             if measure_id not in declared_owners:
                 rule = "needs at least one row in sheet scopes"
                 self.issues.append(Issue(r.origin.at("measure"), rule, measure_id))
+            every = r.values.get("renew_every")
             measures.append(
                 Measure(
                     id=measure_id,
@@ -303,6 +374,9 @@ class _Reader:
                     force=Force(r.text("force") or "free"),
                     source=r.text("source") or "",
                     origin=r.origin,
+                    upgrades=tuple(upgrades[measure_id]),
+                    renew_every=every if isinstance(every, int) else None,
+                    maintain=tuple(maintain[measure_id]),
                 )
             )
         return Problem(
@@ -314,6 +388,10 @@ class _Reader:
             effects=tuple(_effects(records)),
             dependencies=tuple(self._dependencies(records)),
             name=name,
+            events=tuple(_events(records)),
+            capacity_shifts=tuple(_capacity_shifts(records)),
+            substitutes=tuple(_substitutes(records)),
+            backlashes=tuple(_backlashes(records)),
         )
 
     def _series(self, records: dict[str, list[Record]]) -> tuple[Series, ...]:
@@ -432,6 +510,102 @@ def _effects(records: dict[str, list[Record]]) -> Iterable[Effect]:
             delay=r.integer("delay", 0),
             decay=r.estimate("decay", 0.0),
             cause_scope=r.text("cause_scope"),
+            source=r.text("source") or "",
+            origin=r.origin,
+        )
+
+
+def _upgrades(records: dict[str, list[Record]], last: int) -> dict[str, list[Upgrade]]:
+    """Upgrades by measure, with their resource use and gates."""
+    use: dict[tuple[str, str, str], dict[str, Estimate]] = defaultdict(dict)
+    for r in _good(records["upgrade_use"]):
+        path = (str(r.text("measure")), str(r.text("from_scope")), str(r.text("to_scope")))
+        use[path][str(r.text("resource"))] = r.estimate("use")
+    gates: dict[tuple[str, str, str], list[Gate]] = defaultdict(list)
+    for r in _good(records["upgrade_gates"]):
+        path = (str(r.text("measure")), str(r.text("from_scope")), str(r.text("to_scope")))
+        gate = Gate(
+            str(r.text("series")), r.estimate("threshold"), r.text("source") or "", r.origin
+        )
+        gates[path].append(gate)
+    upgrades: dict[str, list[Upgrade]] = defaultdict(list)
+    for r in _named(records["upgrades"], "measure", "from_scope", "to_scope"):
+        path = (str(r.text("measure")), str(r.text("from_scope")), str(r.text("to_scope")))
+        upgrades[path[0]].append(
+            Upgrade(
+                from_scope=path[1],
+                to_scope=path[2],
+                duration=r.estimate("duration", 1.0),
+                earliest_start=r.integer("earliest_start", 0),
+                latest_finish=r.integer("latest_finish", last),
+                lag=r.integer("lag", 0),
+                use=use[path],
+                gates=tuple(gates[path]),
+                source=r.text("source") or "",
+                origin=r.origin,
+            )
+        )
+    return upgrades
+
+
+def _events(records: dict[str, list[Record]]) -> Iterable[Event]:
+    """Events by id: a scheduled event has a row for each period it happens in."""
+    rows: dict[str, list[Record]] = defaultdict(list)
+    for r in _named(records["events"], "event"):
+        rows[str(r.text("event"))].append(r)
+    for event_id, group in rows.items():
+        first = group[0]
+        probability = first.values.get("probability")
+        latest = first.values.get("latest")
+        periods = [p for r in group if isinstance(p := r.values.get("period"), int)]
+        yield Event(
+            id=event_id,
+            name=first.text("name") or event_id,
+            periods=tuple(sorted(periods)),
+            probability=probability if isinstance(probability, Estimate) else None,
+            earliest=first.integer("earliest", 0),
+            latest=latest if isinstance(latest, int) else None,
+            source=first.text("source") or "",
+            origin=first.origin,
+        )
+
+
+def _capacity_shifts(records: dict[str, list[Record]]) -> Iterable[CapacityShift]:
+    for r in _good(records["event_capacity"]):
+        yield CapacityShift(
+            event=str(r.text("event")),
+            resource=str(r.text("resource")),
+            amount=r.estimate("amount"),
+            delay=r.integer("delay", 0),
+            decay=r.estimate("decay", 0.0),
+            source=r.text("source") or "",
+            origin=r.origin,
+        )
+
+
+def _substitutes(records: dict[str, list[Record]]) -> Iterable[Substitute]:
+    for r in _good(records["substitutes"]):
+        yield Substitute(
+            measure=str(r.text("measure")),
+            other=str(r.text("other_measure")),
+            overlap=r.estimate("overlap"),
+            scope=r.text("scope"),
+            other_scope=r.text("other_scope"),
+            source=r.text("source") or "",
+            origin=r.origin,
+        )
+
+
+def _backlashes(records: dict[str, list[Record]]) -> Iterable[Backlash]:
+    for r in _good(records["backlash"]):
+        yield Backlash(
+            measure=str(r.text("measure")),
+            lever=str(r.text("lever")),
+            series=str(r.text("series")),
+            amount=r.estimate("amount"),
+            delay=r.integer("delay", 0),
+            decay=r.estimate("decay", 0.0),
+            scope=r.text("scope"),
             source=r.text("source") or "",
             origin=r.origin,
         )

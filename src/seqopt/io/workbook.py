@@ -37,17 +37,27 @@ _HEADER_FONT = Font(bold=True, color="FFFFFF")
 def write_workbook(path: Path, grids: Mapping[str, Grid]) -> None:
     """Write ``grids`` as a workbook at ``path`` (atomically), schema sheets first.
 
+    A required sheet missing from ``grids`` is added empty; an optional one (a
+    policy-dynamics sheet) only when ``grids`` has it, so that converting an
+    input written before those sheets existed gives back the same files.
     Sheets the schema does not know are kept, after the known ones.
     """
     workbook = Workbook()
     readme = workbook.active
     assert readme is not None
-    _readme(readme)
-    known = {sheet.name: grids.get(sheet.name, (sheet.headers(), [])) for sheet in SHEETS}
+    present = {s.name for s in SHEETS if not s.optional or s.name in grids}
+    _readme(readme, present)
+    known = {
+        sheet.name: grids.get(sheet.name, (sheet.headers(), []))
+        for sheet in SHEETS
+        if not sheet.optional or sheet.name in grids
+    }
     # Dropdowns point at the columns where this workbook holds the ids, which need
     # not be the schema's order (a converted CSV file may order its columns freely).
     layout = {name: headers for name, (headers, _) in known.items()}
     for sheet in SHEETS:
+        if sheet.name not in known:
+            continue
         headers, rows = known[sheet.name]
         _data_sheet(workbook.create_sheet(sheet.name), headers, rows, sheet, layout)
     for name, (headers, rows) in grids.items():
@@ -62,7 +72,7 @@ def template_grids() -> dict[str, Grid]:
     return {sheet.name: (sheet.headers(), []) for sheet in SHEETS}
 
 
-def _readme(worksheet: Worksheet) -> None:
+def _readme(worksheet: Worksheet, present: set[str]) -> None:
     worksheet.title = README_SHEET
     lines: list[tuple[str, str]] = [
         ("seqopt input workbook", ""),
@@ -83,7 +93,11 @@ def _readme(worksheet: Worksheet) -> None:
         ("", ""),
         ("Sheet", "What it holds"),
     ]
-    lines += [(sheet.name, sheet.doc) for sheet in SHEETS]
+    lines += [
+        (sheet.name, ("Optional (may be deleted). " if sheet.optional else "") + sheet.doc)
+        for sheet in SHEETS
+        if sheet.name in present
+    ]
     for row, (first, second) in enumerate(lines, start=1):
         worksheet.cell(row, 1, first or None)
         worksheet.cell(row, 2, second or None)

@@ -39,7 +39,46 @@ def problem_grids(problem: Problem) -> dict[str, Grid]:
     rows: dict[str, list[list[Cell]]] = {name: [] for name in SHEETS_BY_NAME}
     rows["periods"] = [[p, None] for p in label]
     for measure in problem.measures:
-        rows["measures"].append([measure.id, measure.name, measure.force.value, measure.source])
+        rows["measures"].append(
+            [measure.id, measure.name, measure.force.value, measure.renew_every, measure.source]
+        )
+        for gate in measure.maintain:
+            rows["maintain"].append(
+                [
+                    measure.id,
+                    gate.series,
+                    *_estimate(gate.threshold),
+                    _distribution(gate.threshold),
+                    gate.source,
+                ]
+            )
+        for upgrade in measure.upgrades:
+            path = [measure.id, upgrade.from_scope, upgrade.to_scope]
+            rows["upgrades"].append(
+                [
+                    *path,
+                    *_estimate(upgrade.duration),
+                    label[upgrade.earliest_start],
+                    label[upgrade.latest_finish],
+                    upgrade.lag,
+                    _distribution(upgrade.duration),
+                    upgrade.source,
+                ]
+            )
+            for resource_id, use in upgrade.use.items():
+                rows["upgrade_use"].append(
+                    [*path, resource_id, *_estimate(use), _distribution(use), None]
+                )
+            for gate in upgrade.gates:
+                rows["upgrade_gates"].append(
+                    [
+                        *path,
+                        gate.series,
+                        *_estimate(gate.threshold),
+                        _distribution(gate.threshold),
+                        gate.source,
+                    ]
+                )
         for scope in measure.scopes:
             rows["scopes"].append(
                 [
@@ -140,7 +179,71 @@ def problem_grids(problem: Problem) -> dict[str, Grid]:
                 dep.source,
             ]
         )
+    _dynamics_rows(problem, rows)
     return {name: (SHEETS_BY_NAME[name].headers(), sheet_rows) for name, sheet_rows in rows.items()}
+
+
+def _dynamics_rows(problem: Problem, rows: dict[str, list[list[Cell]]]) -> None:
+    """Rows of the sheets of events, substitutes and backlash."""
+    label = problem.periods
+    for event in problem.events:
+        random = event.probability is not None
+        window = [
+            label[event.earliest] if random and event.earliest else None,
+            label[event.latest] if random and event.latest is not None else None,
+        ]
+        chance = _estimate(event.probability) if event.probability is not None else [None] * 3
+        shape = _distribution(event.probability) if event.probability is not None else None
+        for k, period in enumerate(event.periods or (None,)):
+            rows["events"].append(
+                [
+                    event.id,
+                    event.name if k == 0 else None,
+                    label[period] if period is not None else None,
+                    *chance,
+                    *window,
+                    shape,
+                    event.source if k == 0 else None,
+                ]
+            )
+    for shift in problem.capacity_shifts:
+        rows["event_capacity"].append(
+            [
+                shift.event,
+                shift.resource,
+                *_estimate(shift.amount),
+                shift.delay,
+                *_estimate(shift.decay),
+                _distribution(shift.amount, shift.decay),
+                shift.source,
+            ]
+        )
+    for pair in problem.substitutes:
+        rows["substitutes"].append(
+            [
+                pair.measure,
+                pair.scope,
+                pair.other,
+                pair.other_scope,
+                *_estimate(pair.overlap),
+                _distribution(pair.overlap),
+                pair.source,
+            ]
+        )
+    for backlash in problem.backlashes:
+        rows["backlash"].append(
+            [
+                backlash.measure,
+                backlash.scope,
+                backlash.lever,
+                backlash.series,
+                *_estimate(backlash.amount),
+                backlash.delay,
+                *_estimate(backlash.decay),
+                _distribution(backlash.amount, backlash.decay),
+                backlash.source,
+            ]
+        )
 
 
 def write_problem(problem: Problem, target: Path) -> None:

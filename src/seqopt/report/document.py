@@ -66,9 +66,24 @@ DOCUMENT = {
 }
 """What every plan document holds (a spec: types, ``[item]``, ``{key: spec}``, ...)."""
 
+GATES = [{"series": TEXT, "threshold": NUMBER, "support_at_signing": NUMBER}]
+
+UPGRADE = {
+    "scope": TEXT,
+    "scope_name": TEXT,
+    "start": TEXT,
+    "signing": TEXT,
+    "in_force": MAYBE_TEXT,
+    "cost": NUMBER,
+    "gain": NUMBER,
+    "gates": GATES,
+}
+"""A measure's widening to another scope (staged scope)."""
+
 PLAN = {
     "totals": {
         "benefit": NUMBER,
+        "overlap": MayLack(NUMBER),
         "cost": NUMBER,
         "lever_cost": NUMBER,
         "net_value": NUMBER,
@@ -85,8 +100,10 @@ PLAN = {
             "in_force": MAYBE_TEXT,
             "benefit": NUMBER,
             "cost": NUMBER,
-            "gates": [{"series": TEXT, "threshold": NUMBER, "support_at_signing": NUMBER}],
+            "gates": GATES,
             "source": MayLack(TEXT),
+            "upgrade": MayLack(Either((None, UPGRADE))),
+            "lapse": MayLack(MAYBE_TEXT),
         }
     ],
     "lever_uses": [{"lever": TEXT, "lever_name": TEXT, "period": TEXT}],
@@ -107,7 +124,51 @@ PLAN = {
                     }
                 ]
             ),
+            "maintain": MayLack(
+                [{"measure": TEXT, "measure_name": TEXT, "threshold": NUMBER, "chosen": FLAG}]
+            ),
         }
+    ),
+    "reviews": MayLack(
+        [
+            {
+                "measure": TEXT,
+                "measure_name": TEXT,
+                "period": TEXT,
+                "passed": FLAG,
+                "levels": [
+                    {"series": TEXT, "series_name": TEXT, "support": NUMBER, "threshold": NUMBER}
+                ],
+            }
+        ]
+    ),
+    "backlashes": MayLack(
+        [
+            {
+                "measure": TEXT,
+                "measure_name": TEXT,
+                "lever": TEXT,
+                "lever_name": TEXT,
+                "signing": TEXT,
+                "series": [TEXT],
+            }
+        ]
+    ),
+    "overlaps": MayLack(
+        [
+            {
+                "measure": TEXT,
+                "measure_name": TEXT,
+                "other": TEXT,
+                "other_name": TEXT,
+                "value": NUMBER,
+                "periods": [TEXT],
+            }
+        ]
+    ),
+    "events": MayLack([{"event": TEXT, "event_name": TEXT, "period": TEXT, "weight": NUMBER}]),
+    "upgrades": MayLack(
+        [{"measure": TEXT, "measure_name": TEXT, "scope": TEXT, "scope_name": TEXT, "start": TEXT}]
     ),
     "resources": Each(
         {
@@ -274,6 +335,17 @@ def _periods(document: dict[str, Any]) -> Iterator[str]:
     for index, use in enumerate(document.get("lever_uses", [])):
         if use["period"] not in known:
             yield f"key lever_uses[{index}].period names an unknown period {use['period']!r}"
+    for index, item in enumerate(document.get("schedule", [])):
+        upgrade = item.get("upgrade")
+        for key in ("start", "signing", "in_force"):
+            if upgrade and upgrade[key] is not None and upgrade[key] not in known:
+                yield f"key schedule[{index}].upgrade.{key} names an unknown period"
+        if item.get("lapse") is not None and item["lapse"] not in known:
+            yield f"key schedule[{index}].lapse names an unknown period {item['lapse']!r}"
+    for part, key in (("reviews", "period"), ("backlashes", "signing"), ("events", "period")):
+        for index, entry in enumerate(document.get(part, [])):
+            if entry[key] not in known:
+                yield f"key {part}[{index}].{key} names an unknown period {entry[key]!r}"
     for part, field in (("support", "values"), ("resources", "use")):
         for key, item in document.get(part, {}).items():
             if len(item[field]) != len(periods):

@@ -13,6 +13,7 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 from seqopt.report.style import (
+    ALERT,
     FAINT,
     INK,
     MUTED,
@@ -41,6 +42,20 @@ def _lever_rows(document: dict[str, Any]) -> dict[str, list[str]]:
     return rows
 
 
+def _event_rows(document: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+    """Outside events counted in the plan, by name: (period, weight) of each happening."""
+    rows: dict[str, list[tuple[str, float]]] = {}
+    for event in document.get("events", []):
+        rows.setdefault(event["event_name"], []).append((event["period"], event["weight"]))
+    return rows
+
+
+def _marker_rows(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rows below the measures: (section, name) for each lever, then each event."""
+    rows = [("FRAMING LEVERS", name) for name in _lever_rows(document)]
+    return rows + [("OUTSIDE EVENTS", name) for name in _event_rows(document)]
+
+
 def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
     """Draw the roadmap: each measure's negotiation and time in force, and the lever uses.
 
@@ -54,6 +69,7 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
     index = {label: t for t, label in enumerate(periods)}
     schedule = document.get("schedule", [])
     levers = _lever_rows(document)
+    events = _event_rows(document)
     colours = scope_colours(document)
     period_axis(ax, periods)
     if not schedule and not levers:
@@ -64,48 +80,78 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
     def label(row: float, text: str, **style: Any) -> None:
         ax.text(-0.012, row, short(text), transform=label_x, ha="right", va="center", **style)
 
+    def at(key: str | None) -> int:
+        """A period's index, or the horizon for a label after it (``None``)."""
+        return index[key] if key is not None else len(periods)
+
+    backlashes = {b["measure"] for b in document.get("backlashes", [])}
     for row, item in enumerate(schedule):
         colour = colours[item["scope_name"]]
-        start, signing = index[item["start"]], index[item["signing"]]
-        ax.barh(
-            row,
-            signing - start + 1,
-            left=start,
-            height=BAR_HEIGHT,
-            color=colour,
-            edgecolor=darken(colour),
-            linewidth=0.8,
-            gid=f"negotiation-{item['measure']}",
-        )
-        if item["in_force"] is not None:
-            in_force = index[item["in_force"]]
-            ax.barh(
-                row,
-                len(periods) - in_force,
-                left=in_force,
-                height=IN_FORCE_HEIGHT,
-                color=lighten(colour, 0.6),
-                linewidth=0,
-                gid=f"in-force-{item['measure']}",
+        upgrade = item.get("upgrade")
+        gid = f"negotiation-{item['measure']}"
+        _negotiation(ax, row, index[item["start"]], index[item["signing"]], colour, gid)
+        lapse = at(item.get("lapse"))
+        in_force = at(item["in_force"])
+        widened = at(upgrade["in_force"]) if upgrade else len(periods)
+        _in_force(ax, row, in_force, min(widened, lapse), colour, f"in-force-{item['measure']}")
+        if upgrade:
+            wide = colours[upgrade["scope_name"]]
+            start, signing = index[upgrade["start"]], index[upgrade["signing"]]
+            gid = f"widening-{item['measure']}"
+            _negotiation(ax, row, start, signing, wide, gid, hatch="////")
+            _in_force(ax, row, widened, lapse, wide, f"widened-{item['measure']}")
+        if item.get("lapse") is not None:
+            ax.plot(lapse, row, marker="X", markersize=9, color=ALERT, markeredgecolor="white")
+        if item["measure"] in backlashes:
+            ax.plot(
+                index[item["signing"]] + 0.5,
+                row + 0.38,
+                marker="v",
+                markersize=7,
+                color=ALERT,
+                gid=f"backlash-{item['measure']}",
             )
-        ax.plot(signing + 0.5, row, marker="D", markersize=6.5, color=INK, markeredgecolor="white")
         label(row - 0.15, item["measure_name"])
-        label(row + 0.24, item["scope_name"], fontsize=8.5, color=MUTED)
+        scope = item["scope_name"] + (f" → {upgrade['scope_name']}" if upgrade else "")
+        label(row + 0.24, scope, fontsize=8.5, color=MUTED)
     top = len(schedule) - 0.5
-    if levers:
-        ax.axhline(top + 0.1, color=FAINT, linewidth=0.8)
-        label(top + 0.45, "FRAMING LEVERS", fontsize=8, color=MUTED, fontweight="bold")
-    for number, (name, used) in enumerate(levers.items()):
-        y = top + 0.5 + (number + 1) * LEVER_ROW / ROW
-        xs = [index[p] + 0.5 for p in used]
-        ax.plot(xs, [y] * len(xs), linestyle="none", marker="^", markersize=7, color=INK)
+    rows = _marker_rows(document)
+    section = ""
+    step = LEVER_ROW / ROW
+    y = top + 0.5 - step  # a heading takes a row: the first one's line is at top + 0.1
+    for heading, name in rows:
+        if heading != section:
+            section = heading
+            y += step
+            ax.axhline(y - 0.4, color=FAINT, linewidth=0.8)
+            label(y - 0.05, heading, fontsize=8, color=MUTED, fontweight="bold")
+        y += step
+        if heading == "FRAMING LEVERS":
+            xs = [index[p] + 0.5 for p in levers[name]]
+            ax.plot(xs, [y] * len(xs), linestyle="none", marker="^", markersize=7, color=INK)
+        else:
+            for period, weight in events[name]:
+                ax.plot(
+                    index[period] + 0.5,
+                    y,
+                    marker="*",
+                    markersize=9,
+                    color=INK if weight >= 1 else "white",
+                    markeredgecolor=INK,
+                )
         label(y, name, fontsize=9, color=MUTED)
-    bottom = top + 0.5 + (len(levers) + 0.7) * LEVER_ROW / ROW if levers else top + 0.5
+    bottom = y + 0.7 * step if rows else top + 0.5
     ax.set_ylim(bottom, -0.5)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     ax.legend(
-        handles=_roadmap_key(levers=bool(levers)),
+        handles=_roadmap_key(
+            levers=bool(levers),
+            widening=any(item.get("upgrade") for item in schedule),
+            lapse=any(item.get("lapse") for item in schedule),
+            backlash=bool(backlashes),
+            events=bool(events),
+        ),
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
         ncols=4,
@@ -114,7 +160,49 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
     )
 
 
-def _roadmap_key(*, levers: bool) -> list[Artist]:
+def _negotiation(
+    ax: Axes, row: int, start: int, signing: int, colour: str, gid: str, hatch: str | None = None
+) -> None:
+    """A negotiation bar and its signing diamond."""
+    ax.barh(
+        row,
+        signing - start + 1,
+        left=start,
+        height=BAR_HEIGHT,
+        color=colour,
+        edgecolor=darken(colour),
+        linewidth=0.8,
+        hatch=hatch,
+        gid=gid,
+    )
+    ax.plot(
+        signing + 0.5, row, marker="D", markersize=6.5, color=INK, markeredgecolor="white", zorder=4
+    )
+
+
+def _in_force(ax: Axes, row: int, begin: int, end: int, colour: str, gid: str) -> None:
+    """A pale band while a measure is in force at one scope (from ``begin`` up to ``end``)."""
+    if end > begin:
+        ax.barh(
+            row,
+            end - begin,
+            left=begin,
+            height=IN_FORCE_HEIGHT,
+            color=lighten(colour, 0.6),
+            linewidth=0,
+            gid=gid,
+            zorder=3,  # above a widening's negotiation: the narrower scope is still in force
+        )
+
+
+def _roadmap_key(
+    *,
+    levers: bool,
+    widening: bool = False,
+    lapse: bool = False,
+    backlash: bool = False,
+    events: bool = False,
+) -> list[Artist]:
     key: list[Artist] = [
         Patch(facecolor=FAINT, edgecolor=darken(FAINT), label="Negotiation"),
         Patch(facecolor=lighten(FAINT, 0.6), label="In force"),
@@ -132,6 +220,20 @@ def _roadmap_key(*, levers: bool) -> list[Artist]:
         key.append(
             Line2D([], [], linestyle="none", marker="^", color=INK, label="Framing lever used")
         )
+    if widening:
+        key.append(Patch(facecolor=FAINT, edgecolor=darken(FAINT), hatch="////", label="Widening"))
+    if lapse:
+        key.append(
+            Line2D(
+                [], [], linestyle="none", marker="X", color=ALERT, label="Lapses (review failed)"
+            )
+        )
+    if backlash:
+        key.append(
+            Line2D([], [], linestyle="none", marker="v", color=ALERT, label="Backlash at signing")
+        )
+    if events:
+        key.append(Line2D([], [], linestyle="none", marker="*", color=INK, label="Outside event"))
     return key
 
 
@@ -144,11 +246,13 @@ def _label_margin(names: Sequence[str]) -> float:
 def roadmap_figure(document: dict[str, Any]) -> Figure:
     """The roadmap as a figure sized to its rows."""
     schedule = document.get("schedule", [])
-    levers = _lever_rows(document)
-    plot_height = max(len(schedule), 1) * ROW + (len(levers) + 1.2) * LEVER_ROW * bool(levers)
+    rows = _marker_rows(document)
+    headings = len({heading for heading, _ in rows})
+    below = len(rows) + headings + 0.2
+    plot_height = max(len(schedule), 1) * ROW + below * LEVER_ROW * bool(rows)
     top, bottom = 0.45, 0.4
     height = plot_height + top + bottom
-    names = [s["measure_name"] for s in schedule] + list(levers)
+    names = [s["measure_name"] for s in schedule] + [name for _, name in rows]
     left = _label_margin(names)
     with style():
         figure = Figure(figsize=(WIDTH, height))

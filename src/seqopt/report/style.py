@@ -45,6 +45,8 @@ FAINT = "#8c959f"
 GRID = "#e1e5ea"
 BAR = "#8db4e2"
 FULL = "#1f4e8c"
+ALERT = "#b42318"
+"""Lapses and backlashes: what a plan loses."""
 """Bars at capacity: the same hue as :data:`BAR`, darker (binding, not broken)."""
 
 WIDTH = 10.0
@@ -149,9 +151,12 @@ def scope_colours(document: dict[str, Any]) -> dict[str, str]:
     """A colour for each chosen scope, by scope name, in the order the schedule lists them."""
     colours: dict[str, str] = {}
     for item in document.get("schedule", []):
-        name = item["scope_name"]
-        if name not in colours:
-            colours[name] = PALETTE[len(colours) % len(PALETTE)]
+        names = [item["scope_name"]]
+        if item.get("upgrade"):
+            names.append(item["upgrade"]["scope_name"])  # the scope it is widened to
+        for name in names:
+            if name not in colours:
+                colours[name] = PALETTE[len(colours) % len(PALETTE)]
     return colours
 
 

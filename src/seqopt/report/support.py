@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from seqopt.report.style import (
+    ALERT,
     FAINT,
     GRID,
     INK,
@@ -43,6 +45,8 @@ class Threshold:
     colour: str
     note: str = ""
     """Why no signing of the plan needs it: ``left out``, or the scope is ``not chosen``."""
+    review: bool = False
+    """A maintain threshold of a renewing measure (checked at reviews, not at signing)."""
 
     @property
     def label(self) -> str:
@@ -102,6 +106,36 @@ def thresholds(document: dict[str, Any], series: str) -> list[Threshold]:
         else:
             note = "not chosen" if measure in chosen_scope else "left out"
             lines.append(Threshold(value, measure, name, scopes, FAINT, note))
+    for item in document.get("schedule", []):
+        upgrade = item.get("upgrade")
+        for gate in upgrade["gates"] if upgrade else []:
+            if gate["series"] == series:
+                wide = upgrade["scope_name"]
+                scope = f"widening to {wide}"
+                lines.append(
+                    Threshold(
+                        gate["threshold"],
+                        item["measure"],
+                        item["measure_name"],
+                        scope,
+                        colours.get(wide, FAINT),
+                    )
+                )
+    for keep in document["support"][series].get("maintain", []):
+        scope = chosen_scope.get(keep["measure"])
+        colour = colours.get(scope, FAINT) if scope is not None else FAINT
+        note = "" if keep["chosen"] else "left out"
+        lines.append(
+            Threshold(
+                keep["threshold"],
+                keep["measure"],
+                keep["measure_name"],
+                "to stay in force",
+                colour,
+                note,
+                review=True,
+            )
+        )
     return sorted(lines, key=lambda t: (-t.value, not t.chosen, t.label))
 
 
@@ -157,10 +191,11 @@ def plot_support(document: dict[str, Any], series: str, ax: Axes) -> None:
     ax.set_ylim(low - pad, high + pad)
     named = labelled(lines)
     for line in lines:
+        chosen_style = (0, (6, 2, 1, 2)) if line.review else (0, (5, 3))
         ax.axhline(
             line.value,
             color=line.colour,
-            linestyle=(0, (5, 3)) if line.chosen else (0, (1, 2)),
+            linestyle=chosen_style if line.chosen else (0, (1, 2)),
             linewidth=1.5 if line.chosen else 1.0,
             alpha=1.0 if line in named else 0.5,
             zorder=1,
@@ -181,9 +216,51 @@ def plot_support(document: dict[str, Any], series: str, ax: Axes) -> None:
                 zorder=4,
                 gid=f"signing-{item['measure']}-{series}",
             )
+    _dynamics_marks(document, series, ax, index, colours)
     ax.grid(axis="y", color=GRID, linewidth=0.7)
     ax.set_title(short(document["support"][series]["name"], 90))
     _threshold_labels(ax, named, low - pad, high + pad)
+
+
+def _dynamics_marks(
+    document: dict[str, Any],
+    series: str,
+    ax: Axes,
+    index: dict[str, int],
+    colours: dict[str, str],
+) -> None:
+    """Widenings signed, renewal reviews (kept or lapsed), and outside events, on one series."""
+    values = document["support"][series]["values"]
+    for item in document.get("schedule", []):
+        upgrade = item.get("upgrade")
+        for gate in upgrade["gates"] if upgrade else []:
+            if gate["series"] == series:
+                ax.plot(
+                    index[upgrade["signing"]] + 0.5,
+                    gate["support_at_signing"],
+                    marker="D",
+                    markersize=8,
+                    color=colours.get(upgrade["scope_name"], FAINT),
+                    markeredgecolor=INK,
+                    zorder=4,
+                    gid=f"widening-{item['measure']}-{series}",
+                )
+    for review in document.get("reviews", []):
+        if any(level["series"] == series for level in review["levels"]):
+            t = index[review["period"]]
+            ax.plot(
+                t + 0.5,
+                values[t],
+                marker="o" if review["passed"] else "X",
+                markersize=9,
+                markerfacecolor="white" if review["passed"] else ALERT,
+                markeredgecolor=INK if review["passed"] else "white",
+                zorder=5,
+                gid=f"review-{review['measure']}-{series}-{t}",
+            )
+    for event in document.get("events", []):
+        t = index[event["period"]]
+        ax.axvline(t + 0.5, color=FAINT, linewidth=0.8, linestyle=(0, (2, 2)), zorder=0)
 
 
 def _threshold_labels(ax: Axes, lines: Sequence[Threshold], low: float, high: float) -> None:
@@ -229,13 +306,43 @@ def _threshold_text(line: Threshold) -> str:
     return value + short(label, room) + suffix
 
 
+def _dynamics_key(document: dict[str, Any]) -> list[Line2D]:
+    """Legend entries for what only models with renewals or events show."""
+    key = []
+    if any(s.get("maintain") for s in document.get("support", {}).values()):
+        key.append(
+            Line2D([], [], color=FAINT, linestyle=(0, (6, 2, 1, 2)), label="Maintain threshold")
+        )
+    if document.get("reviews"):
+        key.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markerfacecolor="white",
+                markeredgecolor=INK,
+                label="Review passed",
+            )
+        )
+    if any(not r["passed"] for r in document.get("reviews", [])):
+        key.append(
+            Line2D([], [], linestyle="none", marker="X", color=ALERT, label="Review failed: lapses")
+        )
+    if document.get("events"):
+        key.append(Line2D([], [], color=FAINT, linestyle=(0, (2, 2)), label="Outside event"))
+    return key
+
+
 def support_figure(document: dict[str, Any]) -> Figure | None:
     """One panel per support series, sharing the period axis (``None`` without series)."""
     series = list(document.get("support", {}))
     if not series:
         return None
     panel = [max(1.9, 1.0 + 0.17 * len(labelled(thresholds(document, s)))) for s in series]
-    gap, top, bottom = 0.55, 0.55, 0.4
+    extra = _dynamics_key(document)
+    legend_rows = math.ceil((4 + len(extra)) / 4)
+    gap, top, bottom = 0.55, 0.55 + 0.3 * (legend_rows - 1), 0.4
     height = sum(panel) + gap * (len(series) - 1) + top + bottom
     with style():
         figure = Figure(figsize=(WIDTH, height))
@@ -275,6 +382,7 @@ def support_figure(document: dict[str, Any]) -> Figure | None:
                     markeredgecolor=INK,
                     label="Signing",
                 ),
+                *extra,
             ],
             loc="upper left",
             bbox_to_anchor=(0.65 / WIDTH - 0.005, 1 - 0.04 / height),

@@ -90,17 +90,59 @@ def measures_table(document: dict[str, Any]) -> Table:
         [
             (
                 s["measure_name"],
-                s["scope_name"],
+                _scope_words(s),
                 s["start"],
                 s["signing"],
-                s["in_force"] or "after the horizon",
+                (s["in_force"] or "after the horizon")
+                + (f"; lapses from {s['lapse']}" if s.get("lapse") else ""),
                 s["benefit"],
-                s["cost"],
+                s["cost"] + (s["upgrade"]["cost"] if s.get("upgrade") else 0.0),
                 s.get("source", ""),
             )
             for s in document.get("schedule", [])
         ],
         "No measure is in the plan.",
+    )
+
+
+def _scope_words(item: dict[str, Any]) -> str:
+    """The scope signed, and the one it is widened to (with when) for a staged scope."""
+    upgrade = item.get("upgrade")
+    if not upgrade:
+        return str(item["scope_name"])
+    when = upgrade["in_force"] or "after the horizon"
+    return (
+        f"{item['scope_name']}, widened to {upgrade['scope_name']} "
+        f"(negotiated {upgrade['start']}–{upgrade['signing']}, in force {when})"
+    )
+
+
+def reviews_table(document: dict[str, Any]) -> Table:
+    """Every renewal review of a measure in force: support against its maintain thresholds."""
+    return _table(
+        "reviews",
+        "Renewal reviews",
+        [
+            Column("Measure"),
+            Column("Review"),
+            Column("Series"),
+            Column("Support", ".1f"),
+            Column("Threshold", "g"),
+            Column("Outcome"),
+        ],
+        [
+            (
+                r["measure_name"],
+                r["period"],
+                level["series_name"],
+                level["support"],
+                level["threshold"],
+                "renewed" if r["passed"] else "lapses",
+            )
+            for r in document.get("reviews", [])
+            for level in r["levels"]
+        ],
+        "No measure in the plan is reviewed.",
     )
 
 
@@ -157,6 +199,19 @@ def signings_table(document: dict[str, Any]) -> Table:
             )
             for s in document.get("schedule", [])
             for g in s["gates"]
+        ]
+        + [
+            (
+                f"{s['measure_name']} (widening)",
+                support[g["series"]]["name"] if g["series"] in support else g["series"],
+                s["upgrade"]["signing"],
+                g["support_at_signing"],
+                g["threshold"],
+                g["support_at_signing"] - g["threshold"],
+            )
+            for s in document.get("schedule", [])
+            if s.get("upgrade")
+            for g in s["upgrade"]["gates"]
         ],
         "No signing is gated by support.",
     )
@@ -235,10 +290,13 @@ def plan_tables(document: dict[str, Any]) -> list[Table]:
     """Every table of a plan, in reading order (none when the document has no plan)."""
     if "schedule" not in document:
         return []
-    return [
+    tables = [
         measures_table(document),
         levers_table(document),
         left_out_table(document),
         signings_table(document),
         resources_table(document),
     ]
+    if document.get("reviews"):
+        tables.insert(4, reviews_table(document))
+    return tables

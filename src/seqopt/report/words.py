@@ -92,6 +92,11 @@ def key_figures(document: dict[str, Any]) -> list[KeyFigure]:
         figures += [
             KeyFigure("Net value", number(totals["net_value"]), "discounted value units"),
             KeyFigure("Benefit", number(totals["benefit"]), "of measures in force"),
+            *(
+                [KeyFigure("Overlap", number(totals["overlap"]), "benefit substitutes share")]
+                if totals.get("overlap")
+                else []
+            ),
             KeyFigure(
                 "Political cost",
                 number(totals["cost"]),
@@ -164,6 +169,57 @@ def summary(document: dict[str, Any]) -> list[str]:
         sentences.append("No framing lever is used.")
     left_out = [m["measure_name"] for m in document["left_out"]]
     sentences.append(f"Left out: {_names(left_out)}." if left_out else "Nothing is left out.")
+    return sentences + dynamics_summary(document)
+
+
+def dynamics_summary(document: dict[str, Any]) -> list[str]:
+    """Sentences on widenings, lapses, backlashes, overlaps and outside events (if any)."""
+    sentences = []
+    for s in document.get("schedule", []):
+        upgrade = s.get("upgrade")
+        if upgrade:
+            when = f"from {upgrade['in_force']}" if upgrade["in_force"] else "after the horizon"
+            sentences.append(
+                f"{s['measure_name']} is signed at {s['scope_name']} first and widened to "
+                f"{upgrade['scope_name']}, in force at it {when} "
+                f"(negotiated {upgrade['start']} to {upgrade['signing']})."
+            )
+    kept = [r for r in document.get("reviews", []) if r["passed"]]
+    lapsed = [r for r in document.get("reviews", []) if not r["passed"]]
+    if kept:
+        sentences.append(
+            "Renewed at every review while in force: "
+            + "; ".join(f"{r['measure_name']} in {r['period']}" for r in kept)
+            + "."
+        )
+    for r in lapsed:
+        short = [
+            f"{level['series_name']} at {level['support']:.1f}, needs {level['threshold']:g}"
+            for level in r["levels"]
+            if level["support"] < level["threshold"]
+        ]
+        sentences.append(
+            f"{r['measure_name']} lapses after its review in {r['period']} "
+            f"({'; '.join(short)}): the plan accepts the loss."
+        )
+    for b in document.get("backlashes", []):
+        sentences.append(
+            f"{b['measure_name']} is signed in {b['signing']} without {b['lever_name']}, "
+            f"which costs a backlash on {_names(b['series'])}."
+        )
+    for o in document.get("overlaps", []):
+        count = len(o["periods"])
+        when = f"{count} period{'s' if count != 1 else ''} of the horizon" if count else "after it"
+        sentences.append(
+            f"{o['measure_name']} and {o['other_name']} overlap while both are in force "
+            f"({when}): {number(o['value'])} value units counted once, not twice."
+        )
+    happened = sorted({e["event_name"] for e in document.get("events", []) if e["weight"] >= 1})
+    expected = sorted({e["event_name"] for e in document.get("events", []) if e["weight"] < 1})
+    if happened:
+        sentences.append(f"Outside events planned around: {_names(happened)}.")
+    if expected:
+        sentences.append(f"Random events counted at their expected value: {_names(expected)}.")
     return sentences
 
 
@@ -177,12 +233,37 @@ def steps(document: dict[str, Any]) -> list[Step]:
         else:
             actions.setdefault(s["start"], []).append(f"Open negotiations on {what}")
             actions.setdefault(s["signing"], []).append(f"Sign {s['measure_name']}")
+        upgrade = s.get("upgrade")
+        if upgrade:
+            wide = f"{s['measure_name']} to {upgrade['scope_name']}"
+            if upgrade["start"] == upgrade["signing"]:
+                actions.setdefault(upgrade["start"], []).append(
+                    f"Negotiate and sign widening {wide}"
+                )
+            else:
+                actions.setdefault(upgrade["start"], []).append(
+                    f"Open negotiations to widen {wide}"
+                )
+                actions.setdefault(upgrade["signing"], []).append(f"Sign widening {wide}")
+    for review in document.get("reviews", []):
+        verdict = "renewed" if review["passed"] else "not renewed: lapses after this period"
+        actions.setdefault(review["period"], []).append(
+            f"Review of {review['measure_name']}: {verdict}"
+        )
+    for b in document.get("backlashes", []):
+        actions.setdefault(b["signing"], []).append(
+            f"Backlash: {b['measure_name']} signed without {b['lever_name']}"
+        )
     framing: dict[str, list[str]] = {}
     for use in document.get("lever_uses", []):
         framing.setdefault(use["period"], []).append(f"Framing: {use['lever_name']}")
-    # Framing first: a lever used in a period can lift support in time for that period's signing.
+    outside: dict[str, list[str]] = {}
+    for event in document.get("events", []):
+        if event["weight"] >= 1:  # random events counted by expectation happen nowhere in full
+            outside.setdefault(event["period"], []).append(f"Event: {event['event_name']}")
+    # Events and framing first: both move support in time for that period's signing.
     return [
-        Step(p, (*framing.get(p, []), *actions.get(p, [])))
+        Step(p, (*outside.get(p, []), *framing.get(p, []), *actions.get(p, [])))
         for p in document["periods"]
-        if p in actions or p in framing
+        if p in actions or p in framing or p in outside
     ]

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from seqopt.data import Problem
 from seqopt.milp import Built, Sink, Term
-from seqopt.plan import Assignment, LeverUse, Plan
+from seqopt.plan import Assignment, LeverUse, Plan, upgrade_step
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solvers.result import Run, Stop, classify
 
@@ -157,13 +157,18 @@ def run_milp(backend: MilpBackend, request: Request, build: Build) -> Run:
 
 
 def start_values(built: Built, plan: Plan) -> list[tuple[Any, float]]:
-    """A value for every start and lever binary from ``plan``; empty when it does not fit.
+    """A value for every start, upgrade and lever binary from ``plan``; empty when it does not fit.
 
     A plan fits when every start and lever use it makes has a variable (a start
     the presolve ruled out has none). The continuous variables are left to the
     solver to complete.
     """
     chosen = {(a.measure, a.scope, a.start) for a in plan.assignments}
+    for upgrade in plan.upgrades:
+        signed = plan.assignment(upgrade.measure)
+        if signed is not None:
+            # The model names an upgrade's start by its step (see seqopt.plan.UPGRADE_STEP).
+            chosen.add((upgrade.measure, upgrade_step(signed.scope, upgrade.scope), upgrade.start))
     used = {(u.lever, u.period) for u in plan.lever_uses}
     if not chosen <= built.starts.keys() or not used <= built.uses.keys():
         return []

@@ -67,6 +67,8 @@ def unsupported(problem: Problem) -> str | None:
     """Why CP-SAT cannot take ``problem``, or ``None`` when it can."""
     if any(scope.gates for _, scope in problem.all_scopes()):
         return "it has support gates"
+    if problem.uses_dynamics:
+        return "it uses policy dynamics (upgrades, renewals, events, substitutes or backlash)"
     if _resource_scale(problem) is None:
         return "its resource numbers cannot be made whole numbers by a power of ten up to 10**6"
     return None

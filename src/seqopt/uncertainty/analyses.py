@@ -20,7 +20,7 @@ from seqopt.solve import SolveResult, solve
 from seqopt.uncertainty.estimates import Site, sites, with_values
 from seqopt.uncertainty.results import distribution, simulation_document
 from seqopt.uncertainty.robust import RiskMeasure, Robust, Score, risk, robust_plan, score
-from seqopt.uncertainty.sampling import Samples, draw
+from seqopt.uncertainty.sampling import Samples, draw, with_events
 from seqopt.uncertainty.scenarios import Job, Outcome, run_scenarios
 from seqopt.uncertainty.sensitivity import break_evens, sensitivity_document, swings, tornado
 
@@ -51,10 +51,14 @@ def simulate(
     base: SolveResult | None = None,
     done: Progress | None = None,
 ) -> Simulation:
-    """Draw ``count`` scenarios from ``seed`` and solve each; summarise against the base plan."""
+    """Draw ``count`` scenarios from ``seed`` and solve each; summarise against the base plan.
+
+    Each scenario draws every estimate from its range and, for every random
+    event, whether it happens in each period of its window.
+    """
     base = base if base is not None else solve(problem, model.objective, model.solver)
     found = sites(problem)
-    samples = draw(found, count, seed)
+    samples = with_events(draw(found, count, seed), problem)
     job = Job(problem, model.objective, model.solver, base.plan, samples.paths)
     outcomes = run_scenarios(
         job, samples.values.tolist(), workers=workers, scheduler=scheduler, done=done
@@ -125,8 +129,8 @@ def robust(
     """
     base = base if base is not None else solve(problem, model.objective, model.solver)
     found = sites(problem)
-    saa = draw(found, count, seed)
-    fresh = draw(found, check, seed + 1)
+    saa = with_events(draw(found, count, seed), problem)
+    fresh = with_events(draw(found, check, seed + 1), problem)
     chosen_on = [with_values(problem, saa.scenario(k)) for k in range(count)]
     checked_on = [with_values(problem, fresh.scenario(k)) for k in range(check)]
     result = robust_plan(chosen_on, model.objective, model.solver, measure, level, base.plan)
@@ -184,6 +188,16 @@ def _plan(problem: Problem, plan: Plan | None) -> dict[str, Any] | None:
                 "period": labels[u.period],
             }
             for u in plan.lever_uses
+        ],
+        "upgrades": [
+            {
+                "measure": u.measure,
+                "measure_name": problem.measure_by_id[u.measure].name,
+                "scope": u.scope,
+                "scope_name": problem.scope(u.measure, u.scope).name,
+                "start": labels[u.start],
+            }
+            for u in plan.upgrades
         ],
     }
 

@@ -9,6 +9,11 @@ applies everywhere the row applies.
 Paths read ``sheet:key/key:column`` (for example ``scopes:gsomia/narrow:benefit``
 or ``baseline:kr_gsomia/2015Q3:value``); they are stable for a given input, so a
 sample, a CSV row or a tornado bar can be traced back to its cell.
+
+A simulation also draws whether each random event happens in each period of its
+window (:func:`event_draws`): those values, 0 or 1, have paths
+``events:<event>/<period>:happens`` and :func:`with_values` turns them into a
+scheduled event in that scenario.
 """
 
 from __future__ import annotations
@@ -17,7 +22,24 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from seqopt.data import CauseKind, Effect, Estimate, Gate, Measure, Problem, Resource, Scope, Series
+import numpy as np
+
+from seqopt.data import (
+    Backlash,
+    CapacityShift,
+    CauseKind,
+    Effect,
+    Estimate,
+    Event,
+    Gate,
+    Lever,
+    Measure,
+    Problem,
+    Resource,
+    Scope,
+    Series,
+    Substitute,
+)
 
 Visit = Callable[[str, str, Estimate, bool], Estimate]
 """Called with (path, subject, estimate, integer); returns the estimate to put in its place."""
@@ -57,7 +79,9 @@ def with_values(problem: Problem, values: Mapping[str, float]) -> Problem:
     """``problem`` with the base value of each site named in ``values`` replaced.
 
     Low and high are kept; a site not named keeps its base value. A value for a
-    whole-number site must be whole.
+    whole-number site must be whole. Values for ``events:<event>/<period>:happens``
+    paths make a random event happen in the periods where they are 1: it is then
+    a scheduled event of that scenario.
     """
 
     def substitute(path: str, subject: str, estimate: Estimate, integer: bool) -> Estimate:
@@ -68,7 +92,63 @@ def with_values(problem: Problem, values: Mapping[str, float]) -> Problem:
             raise ValueError(f"{path} takes whole numbers, got {value}")
         return replace(estimate, base=float(value))
 
-    return _walk(problem, substitute)
+    return _happened(_walk(problem, substitute), values)
+
+
+def happens_path(problem: Problem, event: Event, period: int) -> str:
+    """The path of "random ``event`` happens in ``period``" in a simulation's samples."""
+    return f"events:{event.id}/{problem.periods[period]}:happens"
+
+
+def _happened(problem: Problem, values: Mapping[str, float]) -> Problem:
+    """Random events drawn for a scenario become scheduled events in the drawn periods."""
+    events = []
+    for event in problem.events:
+        drawn = {
+            t: values.get(happens_path(problem, event, t)) for t in event.window(problem.horizon)
+        }
+        if event.probability is None or all(v is None for v in drawn.values()):
+            events.append(event)
+            continue
+        periods = tuple(t for t, v in drawn.items() if v == 1.0)
+        events.append(replace(event, periods=periods, probability=None))
+    return replace(problem, events=tuple(events))
+
+
+def event_draws(
+    problem: Problem, probabilities: Mapping[str, list[float]], count: int, seed: int
+) -> tuple[tuple[str, ...], list[list[float]]]:
+    """Whether each random event happens in each period of its window, in each scenario.
+
+    Independently in every period, with the scenario's probability (from
+    ``probabilities``, by the probability's site path, when it is drawn; else
+    its base value). Uniform numbers come from their own stream of ``seed``, all
+    drawn here, so the same seed gives the same events whatever runs the scenarios.
+    Returns the paths and one row of 0/1 values per scenario.
+    """
+    paths: list[str] = []
+    chances: list[list[float]] = []
+    for event in problem.events:
+        if event.probability is None:
+            continue
+        site = f"events:{event.id}:probability"
+        drawn = probabilities.get(site, [event.probability.base] * count)
+        for t in event.window(problem.horizon):
+            paths.append(happens_path(problem, event, t))
+            chances.append(list(drawn))
+    if not paths:
+        return (), [[] for _ in range(count)]
+    rng = np.random.default_rng([seed, EVENT_STREAM])
+    uniforms = rng.random((count, len(paths)))
+    rows = [
+        [1.0 if uniforms[k, j] < chances[j][k] else 0.0 for j in range(len(paths))]
+        for k in range(count)
+    ]
+    return tuple(paths), rows
+
+
+EVENT_STREAM = 7
+"""Mixed into the seed for event draws, so that they do not reuse the estimates' stream."""
 
 
 def round_half_up(value: float) -> float:
@@ -122,7 +202,60 @@ class _Walk:
             ),
             series=tuple(self.series(s) for s in p.series),
             effects=tuple(self.effect(e) for e in p.effects),
+            events=tuple(self.event(e) for e in p.events),
+            capacity_shifts=tuple(self.shift(c) for c in p.capacity_shifts),
+            substitutes=tuple(self.substitute(pair) for pair in p.substitutes),
+            backlashes=tuple(self.backlash(b) for b in p.backlashes),
         )
+
+    def event(self, event: Event) -> Event:
+        if event.probability is None:
+            return event
+        path = self.unique(f"events:{event.id}:probability")
+        chance = self.site(path, f"{event.name}: probability per period", event.probability)
+        return replace(event, probability=chance)
+
+    def shift(self, shift: CapacityShift) -> CapacityShift:
+        event = self.problem.event_by_id.get(shift.event)
+        resource = self.problem.resource_by_id.get(shift.resource)
+        cause = event.name if event is not None else shift.event
+        target = resource.name if resource is not None else shift.resource
+        key = f"event_capacity:{shift.event}/{shift.resource}"
+        amount = self.site(
+            self.unique(f"{key}:amount"), f"{cause} on {target}: amount", shift.amount
+        )
+        decay = self.site(self.unique(f"{key}:decay"), f"{cause} on {target}: decay", shift.decay)
+        return replace(shift, amount=amount, decay=decay)
+
+    def substitute(self, pair: Substitute) -> Substitute:
+        names = {m.id: m.name for m in self.problem.measures}
+        key = (
+            f"substitutes:{pair.measure}/{pair.scope or '*'}/{pair.other}/{pair.other_scope or '*'}"
+        )
+        subject = (
+            f"{names.get(pair.measure, pair.measure)} and {names.get(pair.other, pair.other)}: "
+            "overlap"
+        )
+        return replace(
+            pair, overlap=self.site(self.unique(f"{key}:overlap"), subject, pair.overlap)
+        )
+
+    def backlash(self, backlash: Backlash) -> Backlash:
+        measure = self.problem.measure_by_id.get(backlash.measure)
+        series = self.problem.series_by_id.get(backlash.series)
+        cause = f"Backlash against {measure.name if measure is not None else backlash.measure}"
+        target = series.name if series is not None else backlash.series
+        key = (
+            f"backlash:{backlash.measure}/{backlash.scope or '*'}/{backlash.lever}/"
+            f"{backlash.series}"
+        )
+        amount = self.site(
+            self.unique(f"{key}:amount"), f"{cause} on {target}: amount", backlash.amount
+        )
+        decay = self.site(
+            self.unique(f"{key}:decay"), f"{cause} on {target}: decay", backlash.decay
+        )
+        return replace(backlash, amount=amount, decay=decay)
 
     def measure(self, measure: Measure) -> Measure:
         shared = _shared_gates(measure)
@@ -139,7 +272,43 @@ class _Walk:
             use = self.uses(scope.use, f"scope_use:{key}/{{}}:use", f"{name}: use of {{}}")
             gates = tuple(self.gate(measure, scope, gate, shared) for gate in scope.gates)
             scopes.append(replace(scope, benefit=benefit, duration=duration, use=use, gates=gates))
-        return replace(measure, scopes=tuple(scopes))
+        upgrades = []
+        for upgrade in measure.upgrades:
+            key = f"{measure.id}/{upgrade.from_scope}/{upgrade.to_scope}"
+            wide = {s.id: s.name for s in measure.scopes}.get(upgrade.to_scope, upgrade.to_scope)
+            name = f"{measure.name} (widening to {wide})"
+            duration = self.site(
+                self.unique(f"upgrades:{key}:duration"), f"{name}: duration", upgrade.duration, True
+            )
+            use = self.uses(upgrade.use, f"upgrade_use:{key}/{{}}:use", f"{name}: use of {{}}")
+            gates_up = tuple(
+                replace(
+                    gate,
+                    threshold=self.site(
+                        self.unique(f"upgrade_gates:{key}/{gate.series}:threshold"),
+                        f"{name}: threshold on {self._series_name(gate.series)}",
+                        gate.threshold,
+                    ),
+                )
+                for gate in upgrade.gates
+            )
+            upgrades.append(replace(upgrade, duration=duration, use=use, gates=gates_up))
+        maintain = tuple(
+            replace(
+                gate,
+                threshold=self.site(
+                    self.unique(f"maintain:{measure.id}/{gate.series}:threshold"),
+                    f"{measure.name}: maintain threshold on {self._series_name(gate.series)}",
+                    gate.threshold,
+                ),
+            )
+            for gate in measure.maintain
+        )
+        return replace(measure, scopes=tuple(scopes), upgrades=tuple(upgrades), maintain=maintain)
+
+    def _series_name(self, series_id: str) -> str:
+        series = self.problem.series_by_id.get(series_id)
+        return series.name if series is not None else series_id
 
     def gate(self, measure: Measure, scope: Scope, gate: Gate, shared: Mapping[int, str]) -> Gate:
         if id(gate) in self.gates:
@@ -210,9 +379,12 @@ class _Walk:
         return replace(effect, amount=amount, decay=decay)
 
     def _cause_name(self, effect: Effect) -> str:
-        lever = self.problem.lever_by_id.get(effect.cause)
-        measure = self.problem.measure_by_id.get(effect.cause)
-        owner = lever if effect.cause_kind is CauseKind.LEVER else measure
+        owners: dict[CauseKind, Mapping[str, Lever | Measure | Event]] = {
+            CauseKind.LEVER: self.problem.lever_by_id,
+            CauseKind.MEASURE: self.problem.measure_by_id,
+            CauseKind.EVENT: self.problem.event_by_id,
+        }
+        owner = owners[effect.cause_kind].get(effect.cause)
         return owner.name if owner is not None else effect.cause
 
 

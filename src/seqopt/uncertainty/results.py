@@ -5,8 +5,9 @@ core index of every measure, its signing-period distribution and most common
 scope, the distribution of the optimal value, the regret of the base plan and
 how often it breaks a rule (which one). ``scenarios.csv`` has one row per
 scenario and measure; ``samples.csv`` one row per scenario with every drawn
-value. Nothing depends on how many workers ran, or where: the same samples
-give byte-identical files.
+value (and, for every random event and period, 1 if it happened). Nothing
+depends on how many workers ran, or where: the same samples give
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ def simulation_document(
         "samples": len(samples),
         "sampling": "Latin hypercube (scipy.stats.qmc), independent draws",
         "estimates": [_site(s) for s in found],
+        "random_events": _random_events(problem, samples),
         "statuses": dict(sorted(statuses.items())),
         "solved": count,
         "base_value": base_value,
@@ -142,6 +144,33 @@ def simulation_document(
             ],
         },
     }
+
+
+def _random_events(problem: Problem, samples: Samples) -> list[dict[str, Any]]:
+    """How often each random event happened in the scenarios (drawn per period)."""
+    found = []
+    for event in problem.events:
+        if event.probability is None:
+            continue
+        prefix = f"events:{event.id}/"
+        columns = [
+            k
+            for k, path in enumerate(samples.paths)
+            if path.startswith(prefix) and path.endswith(":happens")
+        ]
+        if not columns or not len(samples):
+            continue
+        counts = samples.values[:, columns].sum(axis=1)
+        found.append(
+            {
+                "event": event.id,
+                "event_name": event.name,
+                "periods": len(columns),
+                "mean_happenings": float(counts.mean()),
+                "share_with_any": float((counts > 0).mean()),
+            }
+        )
+    return found
 
 
 def _rank(measure: Measure, scope_id: str) -> int:

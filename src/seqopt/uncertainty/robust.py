@@ -29,8 +29,17 @@ from enum import StrEnum
 
 from seqopt.data import Problem
 from seqopt.evaluate import evaluate
-from seqopt.milp import Block, Built, Sink, Term, build_block, lever_keys, possible_starts
-from seqopt.plan import Plan
+from seqopt.milp import (
+    Block,
+    Built,
+    Sink,
+    Term,
+    build_block,
+    lever_keys,
+    possible_starts,
+    possible_upgrades,
+)
+from seqopt.plan import Plan, upgrade_step
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solvers.backend import Request, run_milp
 from seqopt.solvers.engines import milp_backend
@@ -182,12 +191,20 @@ def _saa_model(
         mi, si = order[(key[0], key[1])]
         starts[key] = sink.variable(f"start_{mi}_{si}_{key[2]}", binary=True)
     uses = {key: sink.variable(f"use_{key[0]}_{key[1]}", binary=True) for key in lever_keys(first)}
+    widen = set.intersection(*(possible_upgrades(p) for p in problems))
+    upgrades = {
+        key: sink.variable(f"upgrade_{'_'.join(str(k) for k in key)}", binary=True)
+        for key in sorted(widen)
+    }
     values: list[list[Term]] = []
     for k, problem in enumerate(problems):
-        block = Block(starts, uses, prefix=f"s{k}_", first=k == 0)
+        block = Block(starts, uses, prefix=f"s{k}_", first=k == 0, upgrades=upgrades)
         values.append(build_block(problem, objective, sink, block))
     maximise = objective.kind is ObjectiveKind.VALUE
-    return Built(starts, uses, _risk_objective(sink, values, measure, level, maximise), [])
+    # Upgrades are read back like starts, under their step ids.
+    steps = {(m, upgrade_step(f, t), u): var for (m, f, t, u), var in upgrades.items()}
+    objective_terms = _risk_objective(sink, values, measure, level, maximise)
+    return Built({**starts, **steps}, uses, objective_terms, [])
 
 
 def _risk_objective(

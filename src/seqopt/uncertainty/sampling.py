@@ -27,8 +27,8 @@ from numpy.typing import NDArray
 from scipy.special import betaincinv
 from scipy.stats import qmc
 
-from seqopt.data import Distribution, Estimate
-from seqopt.uncertainty.estimates import Site
+from seqopt.data import Distribution, Estimate, Problem
+from seqopt.uncertainty.estimates import Site, event_draws
 
 Matrix = NDArray[np.float64]
 
@@ -121,3 +121,21 @@ def mean(estimate: Estimate) -> float:
 def standard_error(share: float, count: int) -> float:
     """Standard error of a share estimated from ``count`` independent draws."""
     return math.sqrt(max(share * (1 - share), 0.0) / max(count, 1))
+
+
+def with_events(samples: Samples, problem: Problem) -> Samples:
+    """``samples`` with, for every scenario, whether each random event happens in each period.
+
+    The draws use the scenario's probability when it is itself drawn (see
+    :func:`seqopt.uncertainty.estimates.event_draws`); the columns, 0 or 1,
+    follow the estimates' columns.
+    """
+    probabilities = {
+        path: [float(v) for v in samples.values[:, column]]
+        for column, path in enumerate(samples.paths)
+    }
+    paths, rows = event_draws(problem, probabilities, len(samples), samples.seed)
+    if not paths:
+        return samples
+    values = np.hstack([samples.values, np.asarray(rows, dtype=np.float64)])
+    return Samples(samples.paths + paths, values, samples.seed)
