@@ -121,7 +121,7 @@ class Scope:
     source: str = ""
     origin: Origin | None = field(default=None, compare=False)
 
-    @property
+    @cached_property
     def length(self) -> int:
         """Negotiation periods at the base duration."""
         return round(self.duration.base)

@@ -174,8 +174,15 @@ class Evaluation:
         return tuple(r for r in self.reviews if not r.passed)
 
 
-def evaluate(problem: Problem, plan: Plan, objective: ObjectiveSettings) -> Evaluation:
-    """Score ``plan`` and list every rule it breaks."""
+def evaluate(
+    problem: Problem, plan: Plan, objective: ObjectiveSettings, *, sources: bool = True
+) -> Evaluation:
+    """Score ``plan`` and list every rule it breaks.
+
+    ``sources=False`` leaves out the split of support by cause
+    (:attr:`Evaluation.sources`, empty then): searches that score many plans
+    (greedy, tie-breaking) need only the value and the rules broken.
+    """
     violations = list(_unknown_ids(problem, plan))
     known = Plan(
         tuple(
@@ -198,13 +205,18 @@ def evaluate(problem: Problem, plan: Plan, objective: ObjectiveSettings) -> Eval
     violations += _dependencies(problem, known)
     courses, upgrade_issues = _courses(problem, known)
     violations += upgrade_issues
-    history = _History(problem, known, objective, courses)
+    history = _History(problem, known, objective, courses, sources)
     violations += history.violations
     violations += _gates(problem, courses, history.support)
     capacity = _capacities_after_events(problem, history.happenings)
     use = _resource_use(problem, known, courses)
     violations += _capacities(problem, use, capacity)
-    weight = objective.discount
+    weights = [objective.discount(t) for t in range(problem.horizon + 1)]
+
+    def weight(period: int) -> float:
+        # Periods outside the horizon occur in plans that break a window.
+        return weights[period] if 0 <= period <= problem.horizon else objective.discount(period)
+
     terminal = objective.terminal_weight(problem.horizon)
     scheduled = tuple(_scheduled(problem, c, weight, terminal) for c in courses)
     widened = tuple(_widened(problem, c, weight, terminal) for c in courses if c.upgrade)
@@ -533,6 +545,7 @@ class _History:
         plan: Plan,
         objective: ObjectiveSettings,
         courses: Sequence[_Course],
+        sources: bool = True,
     ) -> None:
         self.problem = problem
         self.horizon = problem.horizon
@@ -540,6 +553,7 @@ class _History:
         self.sources: dict[str, dict[str, list[float]]] = {
             s.id: {"baseline": [v.base for v in s.baseline]} for s in problem.series
         }
+        self.keep_sources = sources
         self.violations: list[Violation] = []
         self.reviews: list[Review] = []
         self.backlashes: list[BacklashHit] = []
@@ -548,11 +562,15 @@ class _History:
         self._levers(problem, plan)
         self._backlash(problem, plan, courses)
         self._in_force(problem, courses)
+        if not sources:
+            self.sources = {}
 
     def _add(self, series: str, label: str, period: int, amount: float) -> None:
         if series not in self.support or amount == 0.0:
             return
         self.support[series][period] += amount
+        if not self.keep_sources:
+            return
         parts = self.sources[series]
         if label not in parts:
             parts[label] = [0.0] * self.horizon
@@ -606,11 +624,12 @@ class _History:
         for effect in problem.effects:
             if effect.cause_kind is CauseKind.MEASURE:
                 effects[effect.cause].append(effect)
+        labels = {course.measure.id: f"{course.measure.name} in force" for course in courses}
         for period in range(self.horizon):
             for course in courses:
                 if not course.in_force_at(period):
                     continue
-                label = f"{course.measure.name} in force"
+                label = labels[course.measure.id]
                 for effect in effects[course.measure.id]:
                     begins = _begins(course, effect)
                     if begins is not None and period >= begins + effect.delay:

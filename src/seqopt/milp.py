@@ -392,6 +392,7 @@ class _Builder:
         for effect in problem.effects:
             self.effects_by_cause[(effect.cause_kind, effect.cause)].append(effect)
         self._cumulative: dict[tuple[str, str, frozenset[str] | None], list[pulp.LpVariable]] = {}
+        self._profiles: dict[tuple[CauseKind, str, str | None, str], list[float]] = {}
         self.support_vars: dict[tuple[str, int], pulp.LpVariable] = {}
         self.base_support, self.capacity = self._outside_events()
         self.upgrade_vars: dict[UpgradeKey, pulp.LpVariable] = {}
@@ -444,18 +445,32 @@ class _Builder:
     # -- reachable support ---------------------------------------------------------
 
     def _lever_coefficient(self, lever_id: str, used: int, series: str, period: int) -> float:
-        return sum(
-            effect_at(e, used + e.delay, period)
-            for e in self.effects_by_cause[(CauseKind.LEVER, lever_id)]
-            if e.series == series
-        )
+        lag = period - used
+        return self._profile(CauseKind.LEVER, lever_id, None, series)[lag] if lag >= 0 else 0.0
 
     def _measure_coefficient(self, c: Candidate, series: str, period: int) -> float:
-        return sum(
-            effect_at(e, c.in_force + e.delay, period)
-            for e in self.effects_by_cause[(CauseKind.MEASURE, c.measure.id)]
-            if e.series == series and e.cause_scope in (None, c.scope.id)
-        )
+        lag = period - c.in_force
+        if lag < 0:
+            return 0.0
+        return self._profile(CauseKind.MEASURE, c.measure.id, c.scope.id, series)[lag]
+
+    def _profile(self, kind: CauseKind, cause: str, scope: str | None, series: str) -> list[float]:
+        """Points a cause adds to ``series``, by periods since it began (lever used, in force).
+
+        Every effect of a cause depends only on that lag, so the builder asks for the
+        same sums many thousand times: they are computed once per cause and series.
+        """
+        key = (kind, cause, scope, series)
+        found = self._profiles.get(key)
+        if found is None:
+            effects = [
+                e
+                for e in self.effects_by_cause[(kind, cause)]
+                if e.series == series and (scope is None or e.cause_scope in (None, scope))
+            ]
+            found = [sum(effect_at(e, e.delay, lag) for e in effects) for lag in range(self.horizon)]
+            self._profiles[key] = found
+        return found
 
     def _window_starts(self, measure: Measure, scope: Scope) -> range:
         if self.windows is None:  # elastic: any start in the horizon, at a price outside
@@ -899,12 +914,16 @@ class _Builder:
             f"support_{si}_{t}_{_safe(series_id)}", self.low[series_id][t], self.high[series_id][t]
         )
         terms: list[Term] = [(level, 1.0)]
+        moving = {
+            (e.cause_kind, e.cause) for e in self.problem.effects if e.series == series_id
+        }
         for (lever_id, used), var in self.uses.items():
-            coefficient = self._lever_coefficient(lever_id, used, series_id, t)
-            if coefficient != 0:
-                terms.append((var, -coefficient))
+            if (CauseKind.LEVER, lever_id) in moving:
+                coefficient = self._lever_coefficient(lever_id, used, series_id, t)
+                if coefficient != 0:
+                    terms.append((var, -coefficient))
         for key, c in self.candidates.items():
-            if c.in_force <= t:
+            if (CauseKind.MEASURE, c.measure.id) in moving and c.in_force <= t:
                 coefficient = self._measure_coefficient(c, series_id, t)
                 if coefficient != 0:
                     terms.append((self.starts[key], -coefficient))

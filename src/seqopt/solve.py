@@ -92,7 +92,7 @@ def solve(
     evaluation: Evaluation | None = None
     notes = list(run.notes)
     if run.status.has_plan and run.plan is not None:
-        evaluation = evaluate(problem, run.plan, objective)
+        evaluation = evaluate(problem, run.plan, objective, sources=False)
         verify(evaluation, run.value)
         if objective.tie_break:
             evaluation, run = _break_ties(problem, objective, evaluation, run)
@@ -105,6 +105,9 @@ def solve(
         )
         evaluation = start
         run = replace(run, status=Status.FEASIBLE, plan=start.plan, value=start.objective)
+    if evaluation is not None:
+        # The full record of the plan that is returned, with support split by cause.
+        evaluation = evaluate(problem, evaluation.plan, objective)
     finished = time.perf_counter()
     build_seconds = prepared - started + run.build_seconds
     return SolveResult(
@@ -134,7 +137,7 @@ def best_start(
     best: Evaluation | None = None
     maximise = objective.kind is ObjectiveKind.VALUE
     for plan in dict.fromkeys(plans):
-        evaluation = evaluate(problem, plan, objective)
+        evaluation = evaluate(problem, plan, objective, sources=False)
         if not evaluation.feasible:
             continue
         if (
@@ -171,7 +174,7 @@ def _break_ties(
     plan = break_ties(problem, objective, evaluation.plan)
     if plan == evaluation.plan:
         return evaluation, run
-    moved = evaluate(problem, plan, objective)
+    moved = evaluate(problem, plan, objective, sources=False)
     status = run.status
     if run.bound is not None and relative_gap(moved.objective, run.bound) <= PROVEN_GAP:
         status = Status.OPTIMAL  # the better plan meets the proven bound: that is a proof

@@ -81,7 +81,7 @@ def greedy_plan(problem: Problem, objective: ObjectiveSettings) -> Plan:
         plan = _repair(problem, objective, _Greedy(problem, objective, rule, fixed).run())
         if not maximise:
             plan = justify(problem, objective, plan)
-        result = evaluate(problem, plan, objective)
+        result = evaluate(problem, plan, objective, sources=False)
         if not result.feasible:
             continue
         score = result.objective if maximise else -result.objective
@@ -99,7 +99,7 @@ def _searched(
     found = schedule_search.search_plan(problem, objective, [best[1]] if best else [])
     if found is None:
         return best
-    result = evaluate(problem, found, objective)
+    result = evaluate(problem, found, objective, sources=False)
     if result.feasible and (best is None or -result.objective > best[0]):
         return (-result.objective, result.plan)
     return best
@@ -483,7 +483,7 @@ class _Greedy:
 def _repair(problem: Problem, objective: ObjectiveSettings, plan: Plan) -> Plan:
     """Drop what breaks a rule until nothing does, then drop lever uses that do not pay."""
     for _ in range(len(plan.assignments) + 1):
-        result = evaluate(problem, plan, objective)
+        result = evaluate(problem, plan, objective, sources=False)
         if result.feasible:
             break
         culprits = {v.subject for v in result.violations}
@@ -493,11 +493,11 @@ def _repair(problem: Problem, objective: ObjectiveSettings, plan: Plan) -> Plan:
         plan = Plan.of(kept, plan.lever_uses)
     else:
         return Plan()
-    best = evaluate(problem, plan, objective)
+    best = evaluate(problem, plan, objective, sources=False)
     better = max if objective.kind is ObjectiveKind.VALUE else min
     for use in list(plan.lever_uses):
         trial = Plan.of(plan.assignments, [u for u in plan.lever_uses if u != use])
-        result = evaluate(problem, trial, objective)
+        result = evaluate(problem, trial, objective, sources=False)
         if result.feasible and better(result.objective, best.objective) == result.objective:
             plan, best = trial, result
     return plan if best.feasible else Plan()
@@ -514,13 +514,13 @@ def justify(problem: Problem, objective: ObjectiveSettings, plan: Plan) -> Plan:
     """
     if problem.levers or any(scope.gates for _, scope in problem.all_scopes()):
         return plan
-    best = evaluate(problem, plan, objective)
+    best = evaluate(problem, plan, objective, sources=False)
     if not best.feasible or not plan.assignments:
         return plan
     for _ in range(20):
         late = _shift(problem, best.plan, best.makespan, backward=True)
         early = _shift(problem, late, best.makespan, backward=False)
-        result = evaluate(problem, early, objective)
+        result = evaluate(problem, early, objective, sources=False)
         if not result.feasible or result.makespan >= best.makespan:
             break
         best = result

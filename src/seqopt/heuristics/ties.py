@@ -46,13 +46,13 @@ def tie_key(problem: Problem, plan: Plan) -> tuple[int, int, int]:
 
 def break_ties(problem: Problem, objective: ObjectiveSettings, plan: Plan) -> Plan:
     """Return the plan reached from ``plan`` by tie-breaking moves (``plan`` if none applies)."""
-    current = evaluate(problem, plan, objective)
+    current = evaluate(problem, plan, objective, sources=False)
     if not current.feasible:
         return plan
     for _ in range(MAX_PASSES):
         improved = False
         for candidate in _moves(problem, current.plan):
-            trial = evaluate(problem, candidate, objective)
+            trial = evaluate(problem, candidate, objective, sources=False)
             if _better(problem, objective, trial, current):
                 current, improved = trial, True
                 break

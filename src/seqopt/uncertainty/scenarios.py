@@ -106,7 +106,7 @@ def solve_one(job: Job, index: int, values: Sequence[float]) -> Outcome:
     broken: tuple[str, ...] = ()
     if job.base_plan is not None:
         starts.insert(0, job.base_plan)
-        scored = evaluate(problem, job.base_plan, job.objective)
+        scored = evaluate(problem, job.base_plan, job.objective, sources=False)
         if scored.feasible:
             base_value = scored.objective
         else:
