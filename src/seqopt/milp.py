@@ -468,7 +468,8 @@ class _Builder:
                 for e in self.effects_by_cause[(kind, cause)]
                 if e.series == series and (scope is None or e.cause_scope in (None, scope))
             ]
-            found = [sum(effect_at(e, e.delay, lag) for e in effects) for lag in range(self.horizon)]
+            lags = range(self.horizon)
+            found = [sum(effect_at(e, e.delay, lag) for e in effects) for lag in lags]
             self._profiles[key] = found
         return found
 
@@ -914,9 +915,7 @@ class _Builder:
             f"support_{si}_{t}_{_safe(series_id)}", self.low[series_id][t], self.high[series_id][t]
         )
         terms: list[Term] = [(level, 1.0)]
-        moving = {
-            (e.cause_kind, e.cause) for e in self.problem.effects if e.series == series_id
-        }
+        moving = {(e.cause_kind, e.cause) for e in self.problem.effects if e.series == series_id}
         for (lever_id, used), var in self.uses.items():
             if (CauseKind.LEVER, lever_id) in moving:
                 coefficient = self._lever_coefficient(lever_id, used, series_id, t)
