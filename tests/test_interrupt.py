@@ -1,0 +1,86 @@
+"""The Ctrl-C flag and handler (seqopt.interrupt), with a real SIGINT."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from seqopt import interrupt
+
+
+def _ctrl_c() -> None:
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_outside_a_polled_section_ctrl_c_raises_at_once_and_sets_the_flag() -> None:
+    with interrupt.installed():
+        assert not interrupt.requested()
+        with pytest.raises(KeyboardInterrupt):
+            _ctrl_c()
+            for _ in range(1000):  # the handler runs at the next bytecode
+                pass
+        assert interrupt.requested()
+    assert not interrupt.requested(), "leaving the handler clears the flag"
+
+
+def test_inside_a_polled_section_ctrl_c_only_sets_the_flag_and_check_raises_after() -> None:
+    with interrupt.installed():
+        with interrupt.polled():
+            _ctrl_c()
+            for _ in range(1000):
+                pass
+            assert interrupt.requested()
+        with pytest.raises(KeyboardInterrupt):
+            interrupt.check()
+
+
+def test_the_previous_handler_comes_back() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    with interrupt.installed():
+        assert signal.getsignal(signal.SIGINT) is not before
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_check_does_nothing_without_a_request() -> None:
+    with interrupt.installed():
+        interrupt.check()
+        interrupt.request()
+        with pytest.raises(KeyboardInterrupt):
+            interrupt.check()
+
+
+def test_ctrl_c_stops_a_highs_run_through_its_interrupt_callback() -> None:
+    """The recipe in the module docstring: HiGHS stops with 'Interrupted by user'."""
+    highspy = pytest.importorskip("highspy")
+    highs = highspy.Highs()
+    highs.silent()
+    rng = np.random.default_rng(1)
+    n = 80
+    index = np.arange(n, dtype=np.int32)
+    for _ in range(n):
+        highs.addVariable(0, 1)
+    highs.changeColsIntegrality(n, index, np.ones(n, dtype=np.uint8))
+    highs.changeColsCost(n, index, -rng.integers(50, 100, n).astype(float))
+    for _ in range(30):
+        weights = rng.integers(50, 100, n).astype(float)
+        highs.addRow(-highspy.kHighsInf, float(weights.sum() // 2), n, index, weights)
+    highs.setOptionValue("time_limit", 60.0)
+    sent = []
+
+    def press_ctrl_c_once(event: object) -> None:
+        if not sent:
+            sent.append(True)
+            _ctrl_c()
+
+    highs.cbMipInterrupt += press_ctrl_c_once
+    highs.cbSimplexInterrupt += interrupt.stop_highs
+    highs.cbMipInterrupt += interrupt.stop_highs
+    with interrupt.installed():
+        with interrupt.polled():
+            highs.run()
+        assert highs.modelStatusToString(highs.getModelStatus()) == "Interrupted by user"
+        with pytest.raises(KeyboardInterrupt):
+            interrupt.check()
