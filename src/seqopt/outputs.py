@@ -19,6 +19,7 @@ from seqopt import __version__
 from seqopt.atomic import atomic_files
 from seqopt.data import Problem, ResourceKind
 from seqopt.evaluate import Evaluation
+from seqopt.io.cells import put
 from seqopt.io.plan_file import PLAN_SHEET
 from seqopt.report.tables import Table, inputs_table, plan_tables
 from seqopt.report.why import why_sections
@@ -368,11 +369,12 @@ def _table_sheet(sheet: Any, table: Table) -> None:
 
 
 def _rows(sheet: Any, headers: list[str], rows: list[list[Any]]) -> None:
-    sheet.append(headers)
+    # Cell by cell, not sheet.append: names are untrusted text and must never become formulas.
+    for number, values in enumerate([headers, *rows], start=1):
+        for index, value in enumerate(values, start=1):
+            put(sheet.cell(number, index), value)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
     sheet.freeze_panes = "A2"
     for index, header in enumerate(headers, start=1):
         width = max([len(str(header)), *(len(str(r[index - 1])) for r in rows)], default=10)

@@ -45,6 +45,10 @@ class Column:
         ``"sheet.column"`` whose values this column must name (drives dropdowns).
     default
         What a blank optional cell means, for the documentation.
+    points
+        Whether the column is in percentage points (support, from 0 to 100):
+        a cell Excel formats as a percentage (it shows 50 % and holds 0.5) is
+        refused rather than read as half a point.
     """
 
     name: str
@@ -57,6 +61,7 @@ class Column:
     estimate: bool = False
     refers_to: str | None = None
     default: str = ""
+    points: bool = False
 
     def headers(self) -> tuple[str, ...]:
         """Return this column's header and, for an estimate, its companions."""
@@ -84,6 +89,15 @@ class Sheet:
             if column.name == name:
                 return column
         raise KeyError(name)
+
+
+LARGEST_QUANTITY = 1e9
+"""Largest benefit, capacity, price or use a cell may hold. Beyond it the integer
+program's coefficients span more than its tolerances allow (HiGHS treats 1e20 as
+infinite), and no plausible value unit or resource count comes near it."""
+
+LONGEST = 10_000
+"""Most periods (or uses) a duration, delay, lag or use limit may count."""
 
 
 def _source() -> Column:
@@ -157,6 +171,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Strategic value per period once in force (value units).",
                 required=True,
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
             ),
             Column(
@@ -165,6 +180,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Negotiation periods before signing (whole number >= 1).",
                 required=True,
                 minimum=1,
+                maximum=LONGEST,
                 estimate=True,
             ),
             _period(
@@ -197,6 +213,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Units available per period (renewable) or in total (nonrenewable).",
                 required=True,
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
             ),
             Column(
@@ -204,6 +221,7 @@ SHEETS: tuple[Sheet, ...] = (
                 Kind.NUMBER,
                 "Cost in value units per unit used (the political cost in the objective).",
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
                 default="0",
             ),
@@ -231,6 +249,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Units available in that period, replacing the resource's capacity.",
                 required=True,
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
             ),
             _distribution(),
@@ -255,6 +274,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Renewable: units in each negotiation period; nonrenewable: units in total.",
                 required=True,
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
             ),
             _distribution(),
@@ -274,6 +294,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Most periods in which it may be used (at most once per period).",
                 required=True,
                 minimum=0,
+                maximum=LONGEST,
             ),
             _period("earliest", "First period it may be used.", default="first period"),
             _period("latest", "Last period it may be used.", default="last period"),
@@ -295,6 +316,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Units per use.",
                 required=True,
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
             ),
             _distribution(),
@@ -326,6 +348,7 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=0,
                 maximum=100,
                 estimate=True,
+                points=True,
             ),
             _distribution(),
             _source(),
@@ -359,12 +382,14 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=-100,
                 maximum=100,
                 estimate=True,
+                points=True,
             ),
             Column(
                 "delay",
                 Kind.INTEGER,
                 "Periods between the use (or entry into force) and the first effect.",
                 minimum=0,
+                maximum=LONGEST,
                 default="0",
             ),
             Column(
@@ -399,6 +424,7 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=0,
                 maximum=100,
                 estimate=True,
+                points=True,
             ),
             _distribution(),
             _source(),
@@ -440,6 +466,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "requires only: least periods between other_measure entering into force and "
                 "measure starting.",
                 minimum=0,
+                maximum=LONGEST,
                 default="0",
             ),
             _source(),

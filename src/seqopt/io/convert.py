@@ -31,6 +31,7 @@ def convert(source: Path, target: Path, *, overwrite: bool = False) -> str:
         When the source cannot be read, or the target exists and ``overwrite`` is false.
     """
     tables = read_tables(source)
+    tables.raise_for_issues()  # a cell that cannot be read cannot be carried over
     if target.exists() and not overwrite:
         rule = "already exists: choose another name, or pass --overwrite to replace it"
         raise InputError([Issue(Location(str(target)), rule)])
