@@ -24,6 +24,7 @@ a formula, and it is not quoted.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 TRIGGERS = frozenset("=+-@\t\r")
@@ -58,7 +59,7 @@ def csv_cell(value: object) -> object:
     return quote(value) if isinstance(value, str) else value
 
 
-def csv_row(values: list[Any]) -> list[Any]:
+def csv_row(values: Iterable[Any]) -> list[Any]:
     """Every cell of a CSV row through :func:`csv_cell`."""
     return [csv_cell(value) for value in values]
 
