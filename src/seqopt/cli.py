@@ -2,26 +2,36 @@
 
 Exit codes (also in the README):
 
-== ==========================================================
-0  proven optimal plan (``check``: the plan breaks no rule)
-2  bad input: every problem is listed, nothing is written
-3  a plan, but not proven optimal (gap above the tolerance)
-4  infeasible (``check``: the plan breaks a rule)
-5  no solution found within the time limit
-6  solver error or unbounded model
-7  internal error: the solver's plan failed the independent check
-== ==========================================================
+=== ==========================================================================
+0   proven optimal plan (``check``: the plan breaks no rule)
+2   bad input or a bad command line: every problem is listed, nothing is written
+3   a plan, but not proven optimal (gap above the tolerance)
+4   infeasible (``check``: the plan breaks a rule)
+5   no solution found within the time limit
+6   solver error or unbounded model
+7   internal error (a bug): the solver's plan failed the independent check, or an
+    unexpected exception; nothing is written
+130 interrupted (Ctrl-C): what was done is printed, nothing is written
+=== ==========================================================================
+
+Every command runs under :func:`_handled`, the one place that turns exceptions
+into exit codes, so that no traceback reaches the user. Commands that write
+into an output folder hold it for the whole run and replace its files as a
+whole (:mod:`seqopt.atomic`).
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import json
 import os
 import time
+import traceback
 from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -29,8 +39,8 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from seqopt import __version__
-from seqopt.atomic import atomic_folder, write_text
+from seqopt import __version__, interrupt
+from seqopt.atomic import OutputFolder, atomic_folder, hold_output, write_text
 from seqopt.data import Problem
 from seqopt.errors import InputError, Issue, Location
 from seqopt.evaluate import Evaluation, evaluate
@@ -48,9 +58,16 @@ from seqopt.io.reader import read_problem
 from seqopt.io.tables import write_csv_folder
 from seqopt.io.workbook import template_grids, write_workbook
 from seqopt.io.writer import write_problem
-from seqopt.outputs import STATUS_WORDS, headline, plan_document, write_outputs
+from seqopt.outputs import STATUS_WORDS, check_document, headline, plan_document, write_outputs
 from seqopt.report.why import why_sections
-from seqopt.settings import ModelFile, SolverName, read_model_file
+from seqopt.settings import (
+    MAX_TIME_LIMIT,
+    ModelFile,
+    SolverName,
+    default_model,
+    is_input,
+    read_model_file,
+)
 from seqopt.solve import PlanRejected, SolveResult, Status, solve
 from seqopt.uncertainty.robust import RiskMeasure
 
@@ -65,6 +82,7 @@ class Exit(IntEnum):
     NO_SOLUTION = 5
     SOLVER = 6
     INTERNAL = 7
+    INTERRUPTED = 130
 
 
 EXIT_FOR_STATUS = {
@@ -81,6 +99,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rich's panels show every flag with a "<bool>" type, as if it took a value.
+    rich_markup_mode=None,
 )
 out = Console(highlight=False)
 if not out.is_terminal:
@@ -89,48 +109,163 @@ if not out.is_terminal:
 err = Console(stderr=True, highlight=False)
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"seqopt {__version__}")
+        raise typer.Exit(Exit.OK)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """seqopt: which measures, at which scope, in which order and when, under public support."""
+
+
+_done: list[str] = []
+"""What the running command has done so far, for the message after Ctrl-C."""
+_kept: list[Path] = []
+"""Output folders the running command holds, left as they were if it is interrupted."""
+
+
+def _step(text: str) -> None:
+    _done.append(text)
+
+
+_COMMAND_LINE_ENDINGS: tuple[type[BaseException], ...] = (
+    typer.Exit,
+    typer.Abort,
+    # Usage errors (typer.BadParameter): click's ClickException, vendored by newer typer.
+    *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+)
+"""Exceptions that end a command the way typer expects: passed through untouched."""
+
+
+def _handled(command: Callable[P, None]) -> Callable[P, None]:
+    """Run a command, turning every way it can end into an exit code and a plain message.
+
+    Bad input and output problems exit 2, Ctrl-C exits 130 after saying what
+    was done, and an unexpected exception (a bug) exits 7 with one line
+    (``SEQOPT_TRACEBACK=1`` shows the traceback).
+    """
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        started = time.perf_counter()
+        _done.clear()
+        _kept.clear()
+        try:
+            command(*args, **kwargs)
+        except _COMMAND_LINE_ENDINGS:
+            raise
+        except InputError as error:
+            # Cell values are untrusted text: never let them be read as markup.
+            err.print(f"[bold red]{escape(error.describe())}[/]", soft_wrap=True)
+            raise typer.Exit(Exit.INPUT) from None
+        except KeyboardInterrupt:
+            _interrupted(time.perf_counter() - started)
+            raise typer.Exit(Exit.INTERRUPTED) from None
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            err.print(
+                f"[bold red]{escape(where)}{escape(error.strerror or str(error))}.[/]",
+                soft_wrap=True,
+            )
+            raise typer.Exit(Exit.INPUT) from None
+        except Exception as error:  # the last resort: a bug must not end as a traceback
+            if os.environ.get("SEQOPT_TRACEBACK"):
+                traceback.print_exc()
+            err.print(
+                f"[bold red]Internal error (a bug in seqopt), nothing written:[/] "
+                f"{escape(type(error).__name__)}: {escape(str(error))}. Please report it with "
+                "the command you ran; SEQOPT_TRACEBACK=1 shows where it happened.",
+                soft_wrap=True,
+            )
+            raise typer.Exit(Exit.INTERNAL) from None
+
+    return run
+
+
+def _interrupted(seconds: float) -> None:
+    done = "; ".join(_done) if _done else "nothing yet"
+    err.print(
+        f"[bold]Interrupted (Ctrl-C) after {seconds:.1f} s.[/] Done: {escape(done)}.",
+        soft_wrap=True,
+    )
+    for folder in _kept:
+        err.print(
+            f"Nothing written: {escape(str(folder))} keeps the files it had before.",
+            soft_wrap=True,
+        )
 
 
 def _guarded(action: Callable[[], T]) -> T:
-    """Run ``action``; report input problems plainly and exit 2, without a traceback."""
-    try:
-        return action()
-    except InputError as error:
-        # Cell values are untrusted text: never let them be read as markup.
-        err.print(f"[bold red]{escape(error.describe())}[/]", soft_wrap=True)
-        raise typer.Exit(Exit.INPUT) from None
+    """Run ``action`` (its input problems are reported by :func:`_handled`)."""
+    return action()
 
 
 def _load(model_path: Path) -> tuple[ModelFile, Problem]:
-    model = read_model_file(model_path)
+    if is_input(model_path):
+        model = default_model(model_path)
+        err.print(
+            f"{escape(str(model_path))} is an input, not a model file: solving it with the "
+            f"default settings (value objective, no discounting, HiGHS, "
+            f"{model.solver.time_limit:g} s) into {escape(str(model.output))}. A model file "
+            "sets them (docs/model-file.md).",
+            soft_wrap=True,
+        )
+    else:
+        model = read_model_file(model_path)
     problem = read_problem(model.input).renamed(model.name)
+    _step(f"read {model.input}")
     return model, problem
 
 
+def _wrote(folder: Path, written: list[Path]) -> list[Path]:
+    """Where files written into a new set of outputs ended up once it replaced ``folder``."""
+    return [folder / path.name for path in written]
+
+
+ReportOption = Annotated[
+    bool, typer.Option("--report/--no-report", help="Also write report.html and its charts.")
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
+]
+MODEL_HELP = "Model file (TOML), or an input (workbook or CSV folder) to solve with defaults."
+
+
 @app.command("solve")
+@_handled
 def solve_command(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     solver: Annotated[
         SolverName | None, typer.Option(help="Solver, overriding the model file.")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option(min=0.001, help="Seconds, overriding the model file.")
+        float | None,
+        typer.Option(min=0.001, max=MAX_TIME_LIMIT, help="Seconds, overriding the model file."),
     ] = None,
     gap: Annotated[
         float | None, typer.Option(min=0.0, max=0.999, help="Relative gap at which to stop.")
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
-    ] = None,
+    output: OutOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the headline.")] = False,
-    report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html and its charts.")
-    ] = False,
+    report: ReportOption = False,
     robust: Annotated[
         int | None,
         typer.Option(
             "--robust",
             min=1,
+            max=1000,
             metavar="K",
             help="Choose one plan that does best over K sampled scenarios (robust.json).",
         ),
@@ -143,7 +278,10 @@ def solve_command(
     ] = 0.2,
     seed: Annotated[int, typer.Option(help="With --robust: random seed of the samples.")] = 1,
     check_samples: Annotated[
-        int, typer.Option(min=1, help="With --robust: fresh scenarios to compare plans on.")
+        int,
+        typer.Option(
+            min=1, max=100_000, help="With --robust: fresh scenarios to compare plans on."
+        ),
     ] = 500,
 ) -> None:
     """Find the best plan for a model and write plan.json, plan.xlsx and summary.md.
@@ -153,28 +291,29 @@ def solve_command(
     and write robust.json (docs/uncertainty.md).
     """
     started = time.perf_counter()
-    model, problem = _guarded(lambda: _load(model_path))
+    model, problem = _load(model_path)
     model = model.with_solver(name=solver, time_limit=time_limit, gap=gap)
-    if robust is not None:
-        target = output if output is not None else model.output
-        _solve_robust(
-            problem, model, robust, robust_measure, cvar_level, seed, check_samples, target
-        )
-    try:
-        with err.status(f"Solving {model.name} with {model.solver.name.value}…", spinner="dots"):
-            result = solve(problem, model.objective, model.solver)
-    except PlanRejected as error:
-        err.print(f"[bold red]Internal error, no plan written:[/] {escape(str(error))}")
-        raise typer.Exit(Exit.INTERNAL) from None
-    document = plan_document(problem, model, result)
-    if result.status is Status.INFEASIBLE:
-        with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
-            found = diagnose(problem, model.objective, model.solver)
-        document["diagnosis"] = diagnosis_document(problem, found)
     folder = output if output is not None else model.output
-    written = write_outputs(folder, document)
-    if report:
-        written += _write_report(folder, document)
+    with hold_output(folder) as held:
+        _kept.append(folder)
+        if robust is not None:
+            status = _solve_robust(
+                problem, model, robust, robust_measure, cvar_level, seed, check_samples, held
+            )
+            raise typer.Exit(EXIT_FOR_STATUS[status])
+        result = _base_solve(problem, model, f"Solving {model.name} with {model.solver.name.value}")
+        document = plan_document(problem, model, result)
+        if result.status is Status.INFEASIBLE:
+            with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
+                found = diagnose(problem, model.objective, model.solver)
+            interrupt.check()
+            document["diagnosis"] = diagnosis_document(problem, found)
+            _step("found the smallest relaxation")
+        with held.replace() as staging:
+            written = write_outputs(staging, document)
+            if report:
+                written += _write_report(staging, document)
+        written = _wrote(folder, written)
     if not quiet and result.evaluation is not None:
         out.print(_plan_table(problem, result.evaluation))
     out.print(escape(headline(document).replace("**", "")))
@@ -197,21 +336,26 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
         justify = "right" if column in ("Value", "Cost") else "left"
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     labels = problem.periods
+
+    def label(period: int) -> str:
+        # A hand-made plan may sign after the last period (a window violation, listed below).
+        return escape(labels[period]) if 0 <= period < problem.horizon else "after horizon"
+
     for item in sorted(evaluation.scheduled, key=lambda s: (s.start, s.measure)):
         measure = problem.measure_by_id[item.measure]
         table.add_row(
             escape(measure.name),
             escape(measure.scope(item.scope).name),
-            labels[item.start],
-            labels[item.signing],
-            labels[item.in_force] if item.in_force < problem.horizon else "after horizon",
+            label(item.start),
+            label(item.signing),
+            label(item.in_force),
             f"{item.benefit:,.2f}",
             f"{item.cost:,.2f}",
         )
     if evaluation.plan.lever_uses:
         used: dict[str, list[str]] = {}
         for use in evaluation.plan.lever_uses:
-            used.setdefault(problem.lever_by_id[use.lever].name, []).append(labels[use.period])
+            used.setdefault(problem.lever_by_id[use.lever].name, []).append(label(use.period))
         for name, periods in used.items():
             table.add_row(f"[italic]{escape(name)}[/]", "lever", ", ".join(periods), "", "", "", "")
     left_out = [m.name for m in problem.measures if evaluation.plan.assignment(m.id) is None]
@@ -221,48 +365,57 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
 
 
 @app.command("explain")
+@_handled
 def explain_command(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     measure_id: Annotated[
         str | None, typer.Option("--measure", help="Explain only this measure (its id).")
     ] = None,
     what_if: Annotated[
         bool, typer.Option(help="Re-solve to price forcing and find what would bring a measure in.")
     ] = True,
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
-    ] = None,
-    report: Annotated[bool, typer.Option("--report", help="Also write report.html.")] = False,
+    output: OutOption = None,
+    report: ReportOption = False,
 ) -> None:
     """Explain the optimal plan: why each measure is where it is, and what would change it.
 
     Writes explanations.json beside plan.json, adds the explanations to summary.md, and
     to report.html when it exists (or with --report).
     """
-    model, problem = _guarded(lambda: _load(model_path))
+    model, problem = _load(model_path)
     if measure_id is not None and measure_id not in problem.measure_by_id:
-        rule = "must name a measure of the model"
-        _guarded(lambda: _raise(Issue(Location(str(model.input), "measures"), rule, measure_id)))
-    with err.status(f"Solving {model.name}…", spinner="dots"):
-        result = solve(problem, model.objective, model.solver)
-    document = plan_document(problem, model, result)
-    folder = output if output is not None else model.output
-    if result.status is Status.INFEASIBLE:
-        with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
-            found = diagnose(problem, model.objective, model.solver)
-        document["diagnosis"] = diagnosis_document(problem, found)
-    elif result.evaluation is not None:
-        document["explanations"] = _explanations(
-            problem, model, result.evaluation, measure_id, what_if
+        known = [m.id for m in problem.measures]
+        near = difflib.get_close_matches(measure_id, known, n=1)
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        raise typer.BadParameter(
+            f"{measure_id!r} is not a measure of {model.name}.{hint} Its measures: "
+            f"{', '.join(known)}.",
+            param_hint="'--measure'",
         )
-    written = write_outputs(folder, document)
-    target = folder / "explanations.json"
-    write_text(
-        target, json.dumps(_explanations_file(document), indent=2, ensure_ascii=False) + "\n"
-    )
-    written.append(target)
-    if report or (folder / "report.html").exists():
-        written += _write_report(folder, document)
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        _kept.append(folder)
+        result = _base_solve(problem, model, f"Solving {model.name}")
+        document = plan_document(problem, model, result)
+        if result.status is Status.INFEASIBLE:
+            with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
+                found = diagnose(problem, model.objective, model.solver)
+            interrupt.check()
+            document["diagnosis"] = diagnosis_document(problem, found)
+        elif result.evaluation is not None:
+            document["explanations"] = _explanations(
+                problem, model, result.evaluation, measure_id, what_if
+            )
+            _step("explained the plan")
+        with held.replace() as staging:
+            written = write_outputs(staging, document)
+            target = staging / "explanations.json"
+            text = json.dumps(_explanations_file(document), indent=2, ensure_ascii=False)
+            write_text(target, text + "\n")
+            written.append(target)
+            if report or (staging / "report.html").exists():
+                written += _write_report(staging, document)
+        written = _wrote(folder, written)
     out.print(escape(headline(document).replace("**", "")))
     for section in why_sections(document):
         out.print(f"\n[bold]{escape(section.title)}[/]")
@@ -277,10 +430,6 @@ def _write_report(folder: Path, document: dict[str, Any]) -> list[Path]:
     from seqopt.report.write import write_report
 
     return write_report(folder, document)
-
-
-def _raise(issue: Issue) -> None:
-    raise InputError([issue])
 
 
 def _explanations(
@@ -315,6 +464,7 @@ def _explanations_file(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @app.command("validate")
+@_handled
 def validate_command(
     input_path: Annotated[
         Path, typer.Argument(metavar="INPUT", help="Workbook, CSV folder or model file.")
@@ -338,6 +488,7 @@ def validate_command(
 
 
 @app.command("template")
+@_handled
 def template_command(
     path: Annotated[
         Path, typer.Argument(help="Where to write: name.xlsx for a workbook, else a CSV folder.")
@@ -356,9 +507,8 @@ def template_command(
             if not path.is_dir():
                 rule = "is a file: a CSV template needs a folder name (or name.xlsx)"
                 raise InputError([Issue(Location(str(path)), rule)])
-            for old in path.glob("*.csv"):
-                old.unlink()
-            write_csv_folder(template_grids(), path)
+            with hold_output(path) as held, held.replace(_not_csv) as staging:
+                write_csv_folder(template_grids(), staging)
         else:
             with atomic_folder(path) as folder:
                 write_csv_folder(template_grids(), folder)
@@ -367,7 +517,13 @@ def template_command(
     out.print(f"Wrote a blank input to {path}.")
 
 
+def _not_csv(path: Path) -> bool:
+    """Files of a CSV input folder a new set of CSV files keeps (notes, a README)."""
+    return path.suffix.lower() != ".csv"
+
+
 @app.command("convert")
+@_handled
 def convert_command(
     source: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or CSV folder.")],
     target: Annotated[Path, typer.Argument(help="name.xlsx for a workbook, else a CSV folder.")],
@@ -379,26 +535,52 @@ def convert_command(
 
 
 @app.command("check")
+@_handled
 def check_command(
     plan_path: Annotated[
         Path, typer.Argument(metavar="PLAN_FILE", help="Plan as CSV, workbook or plan.json.")
     ],
-    model_path: Annotated[Path, typer.Option("--model", help="Model file (TOML).")],
+    model_path: Annotated[Path, typer.Option("--model", help=MODEL_HELP)],
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json/--no-json",
+            help="Print one JSON document (value, each rule broken with its tag, the figures).",
+        ),
+    ] = False,
 ) -> None:
-    """Score a hand-made plan with the evaluator and list every rule it breaks."""
+    """Score a hand-made plan with the evaluator and list every rule it breaks.
 
-    def load() -> tuple[ModelFile, Problem, Any]:
-        model, problem = _load(model_path)
-        return model, problem, read_plan_file(plan_path, problem)
-
-    model, problem, plan = _guarded(load)
+    Exit code 0 when the plan breaks no rule, 4 when it breaks any (each is
+    listed with its tag: docs/outputs.md, "seqopt check"), 2 when the plan file
+    itself has problems.
+    """
+    model, problem = _load(model_path)
+    plan = read_plan_file(plan_path, problem)
     evaluation = evaluate(problem, plan, model.objective)
+    relaxations = plan_relaxations(problem, evaluation.violations)
+    if as_json:
+        found = [
+            {
+                "kind": r.kind,
+                "subject": list(r.subject),
+                "period": problem.periods[r.period]
+                if r.period is not None and 0 <= r.period < problem.horizon
+                else None,
+                "amount": r.amount,
+                "text": r.message,
+            }
+            for r in relaxations
+        ]
+        document = check_document(problem, model, plan_path, evaluation, found)
+        out.print_json(json.dumps(document, ensure_ascii=False), indent=2, highlight=False)
+        raise typer.Exit(Exit.OK if evaluation.feasible else Exit.INFEASIBLE)
     out.print(_plan_table(problem, evaluation))
     kind = model.objective.kind.value
     if kind == "value":
         out.print(
             f"Net value {evaluation.objective:,.2f} (benefit {evaluation.benefit:,.2f}, "
-            f"cost {evaluation.cost:,.2f})."
+            f"cost {evaluation.cost:,.2f}; --json gives every figure in full)."
         )
     else:
         out.print(f"Makespan {evaluation.makespan} periods.")
@@ -408,7 +590,6 @@ def check_command(
     out.print(f"[bold red]The plan breaks {len(evaluation.violations)} rule(s):[/]")
     for violation in evaluation.violations:
         out.print(f"  - {escape(f'[{violation.rule}] {violation.message}')}")
-    relaxations = plan_relaxations(problem, evaluation.violations)
     _print_relaxations([{"text": r.message} for r in relaxations], "this plan break no rule")
     raise typer.Exit(Exit.INFEASIBLE)
 
@@ -422,11 +603,16 @@ def _print_relaxations(relaxations: list[dict[str, Any]], goal: str) -> None:
 
 
 @app.command("generate")
+@_handled
 def generate_command(
     target: Annotated[Path, typer.Argument(help="Folder to create: input plus model.toml.")],
-    measures: Annotated[int, typer.Option(min=1, help="Number of measures.")] = 50,
-    scopes: Annotated[int, typer.Option(min=1, help="Scopes per measure.")] = 3,
-    periods: Annotated[int, typer.Option(min=2, help="Periods in the horizon.")] = 40,
+    measures: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Number of measures (at most 10,000).")
+    ] = 50,
+    scopes: Annotated[int, typer.Option(min=1, max=10, help="Scopes per measure (1 to 10).")] = 3,
+    periods: Annotated[
+        int, typer.Option(min=2, max=10_000, help="Periods in the horizon (2 to 10,000).")
+    ] = 40,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same problem.")] = 1,
     xlsx: Annotated[bool, typer.Option(help="Write a workbook instead of a CSV folder.")] = False,
 ) -> None:
@@ -441,6 +627,7 @@ def generate_command(
 
 
 @app.command("import-psplib")
+@_handled
 def import_psplib_command(
     instance: Annotated[Path, typer.Argument(help="A PSPLIB .sm or .mm file.")],
     target: Annotated[Path, typer.Argument(help="Folder to create: input plus model.toml.")],
@@ -479,6 +666,7 @@ def _write_new_model(
 
 
 @app.command("report")
+@_handled
 def report_command(
     result_dir: Annotated[
         Path,
@@ -489,9 +677,16 @@ def report_command(
 
     The report is drawn from RESULT_DIR/plan.json alone: nothing is solved again.
     """
-    from seqopt.report.write import report_result  # matplotlib is slow to import
+    from seqopt.report.document import plan_path, read_plan
+    from seqopt.report.write import write_report  # matplotlib is slow to import
 
-    page, *charts = _guarded(lambda: report_result(result_dir))
+    folder = plan_path(result_dir).parent
+    with hold_output(folder) as held:
+        _kept.append(folder)
+        document = read_plan(result_dir)
+        _step(f"read {plan_path(result_dir)}")
+        with held.replace() as staging:
+            page, *charts = _wrote(folder, write_report(staging, document))
     beside = f" and {len(charts)} chart files (SVG, PNG) beside it" if charts else ""
     out.print(f"Wrote {escape(str(page))}{beside}.")
 
@@ -511,18 +706,25 @@ def _scheduler_available(scheduler: str | None) -> None:
         raise typer.Exit(Exit.INPUT) from None
 
 
-def _base_solve(problem: Problem, model: ModelFile) -> SolveResult:
+def _base_solve(problem: Problem, model: ModelFile, doing: str = "") -> SolveResult:
+    """Solve the model (a Ctrl-C the solver noticed ends the command here)."""
     try:
-        with err.status(f"Solving the base model {model.name}…", spinner="dots"):
-            return solve(problem, model.objective, model.solver)
+        with err.status(f"{doing or f'Solving the base model {model.name}'}…", spinner="dots"):
+            result = solve(problem, model.objective, model.solver)
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
+    interrupt.check()
+    value = f", value {result.objective:,.2f}" if result.objective is not None else ""
+    _step(f"solved ({result.status.value}{value})")
+    return result
 
 
 WorkersOption = Annotated[
     int | None,
-    typer.Option(min=1, help="Processes on this machine (default: every core); Dask workers."),
+    typer.Option(
+        min=1, max=256, help="Processes on this machine (default: every core); Dask workers."
+    ),
 ]
 SchedulerOption = Annotated[
     str | None,
@@ -534,18 +736,17 @@ SchedulerOption = Annotated[
 
 
 @app.command("simulate")
+@_handled
 def simulate_command(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
-    samples: Annotated[int, typer.Option(min=1, help="Scenarios to draw and solve.")] = 200,
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
+    samples: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Scenarios to draw and solve.")
+    ] = 200,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same results.")] = 1,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
-    ] = None,
-    report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html with the simulation.")
-    ] = False,
+    output: OutOption = None,
+    report: ReportOption = False,
 ) -> None:
     """Draw scenarios from every estimate's range, re-solve each, and judge the base plan.
 
@@ -553,11 +754,27 @@ def simulate_command(
     scenarios.csv (one row per scenario and measure) and samples.csv, beside the
     base plan's plan.json (docs/uncertainty.md).
     """
+    _scheduler_available(scheduler)
+    model, problem = _load(model_path)
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        _kept.append(folder)
+        _simulate(problem, model, samples, seed, workers, scheduler, report, held)
+
+
+def _simulate(
+    problem: Problem,
+    model: ModelFile,
+    samples: int,
+    seed: int,
+    workers: int | None,
+    scheduler: str | None,
+    report: bool,
+    held: OutputFolder,
+) -> None:
     from seqopt.uncertainty.analyses import simulate
     from seqopt.uncertainty.results import write_simulation
 
-    _scheduler_available(scheduler)
-    model, problem = _guarded(lambda: _load(model_path))
     base = _base_solve(problem, model)
     count = workers if workers is not None else os.cpu_count() or 1
     started = time.perf_counter()
@@ -578,12 +795,14 @@ def simulate_command(
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
     elapsed = time.perf_counter() - started
-    folder = output if output is not None else model.output
+    _step(f"solved {samples} scenarios")
     document = plan_document(problem, model, base)
-    written = write_outputs(folder, document)
-    written += write_simulation(folder, run.document, problem, run.samples, run.outcomes)
-    if report:
-        written += _write_report(folder, document)
+    with held.replace() as staging:
+        written = write_outputs(staging, document)
+        written += write_simulation(staging, run.document, problem, run.samples, run.outcomes)
+        if report:
+            written += _write_report(staging, document)
+    written = _wrote(held.path, written)
     for line in _simulation_lines(run.document):
         out.print(escape(line))
     out.print(
@@ -626,30 +845,42 @@ def _simulation_lines(document: dict[str, Any]) -> list[str]:
 
 
 @app.command("sensitivity")
+@_handled
 def sensitivity_command(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     break_even: Annotated[
         int, typer.Option(min=0, help="Inputs (widest swings first) to find break-even values for.")
     ] = 5,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
-    ] = None,
-    report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html with the tornado.")
-    ] = False,
+    output: OutOption = None,
+    report: ReportOption = False,
 ) -> None:
     """Swing every estimate to its low and high end, one at a time: a tornado of value changes.
 
     Flags swings that change the plan, and finds break-even values at which a
     measure enters or leaves it. Writes sensitivity.json and sensitivity.csv.
     """
+    _scheduler_available(scheduler)
+    model, problem = _load(model_path)
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        _kept.append(folder)
+        _sensitivity(problem, model, break_even, workers, scheduler, report, held)
+
+
+def _sensitivity(
+    problem: Problem,
+    model: ModelFile,
+    break_even: int,
+    workers: int | None,
+    scheduler: str | None,
+    report: bool,
+    held: OutputFolder,
+) -> None:
     from seqopt.uncertainty.analyses import sensitivity
     from seqopt.uncertainty.sensitivity import write_sensitivity
 
-    _scheduler_available(scheduler)
-    model, problem = _guarded(lambda: _load(model_path))
     base = _base_solve(problem, model)
     if base.plan is None:
         err.print(
@@ -675,12 +906,14 @@ def sensitivity_command(
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
-    folder = output if output is not None else model.output
+    _step("swung every estimate")
     plan = plan_document(problem, model, base)
-    written = write_outputs(folder, plan)
-    written += write_sensitivity(folder, document)
-    if report:
-        written += _write_report(folder, plan)
+    with held.replace() as staging:
+        written = write_outputs(staging, plan)
+        written += write_sensitivity(staging, document)
+        if report:
+            written += _write_report(staging, plan)
+    written = _wrote(held.path, written)
     out.print(f"Base value {document['base_value']:,.2f}. Widest swings:")
     for swing in document["swings"][:10]:
         changes = [swing[end]["change"] for end in ("low", "high")]
@@ -704,8 +937,8 @@ def _solve_robust(
     level: float,
     seed: int,
     check: int,
-    folder: Path,
-) -> None:
+    held: OutputFolder,
+) -> Status:
     from seqopt.uncertainty.analyses import robust
 
     base = _base_solve(problem, model)
@@ -715,9 +948,14 @@ def _solve_robust(
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
+    interrupt.check()
+    _step(f"chose one plan over {count} scenarios")
     document = run.document
-    target = folder / "robust.json"
-    write_text(target, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    with held.replace() as staging:
+        write_text(
+            staging / "robust.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        )
+    target = held.path / "robust.json"
     status = run.robust.status
     out.print(f"Robust plan ({measure.value} over {count} scenarios): {STATUS_WORDS[status]}.")
     for note in document["notes"]:
@@ -744,18 +982,20 @@ def _solve_robust(
                 f"{mean} where it holds."
             )
     out.print(f"[dim]Wrote {target}.[/]")
-    raise typer.Exit(EXIT_FOR_STATUS[status])
+    return status
 
 
 @app.command("version")
+@_handled
 def version_command() -> None:
-    """Print the seqopt version."""
+    """Print the seqopt version (as seqopt --version does)."""
     out.print(__version__)
 
 
 def main() -> None:
-    """Entry point of the ``seqopt`` script."""
-    app()
+    """Entry point of the ``seqopt`` script: the Ctrl-C handler is installed for the run."""
+    with interrupt.installed():
+        app()
 
 
 __all__ = ["STATUS_WORDS", "SolveResult", "app", "main"]
