@@ -16,8 +16,10 @@ from seqopt.report.style import (
     FAINT,
     INK,
     MUTED,
+    TALL_ROWS,
     WIDTH,
     darken,
+    distinct_labels,
     empty,
     lighten,
     period_axis,
@@ -55,14 +57,18 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
     schedule = document.get("schedule", [])
     levers = _lever_rows(document)
     colours = scope_colours(document)
-    period_axis(ax, periods)
+    tall = len(schedule) + len(levers) >= TALL_ROWS
+    period_axis(ax, periods, top=tall)
+    ax.set_xlabel("Period")
     if not schedule and not levers:
         empty(ax, "No measure is in the plan.")
         return
     label_x = blended_transform_factory(ax.transAxes, ax.transData)
 
     def label(row: float, text: str, **style: Any) -> None:
-        ax.text(-0.012, row, short(text), transform=label_x, ha="right", va="center", **style)
+        ax.text(-0.012, row, text, transform=label_x, ha="right", va="center", **style)
+
+    names = distinct_labels([item["measure_name"] for item in schedule] + list(levers))
 
     for row, item in enumerate(schedule):
         colour = colours[item["scope_name"]]
@@ -89,17 +95,17 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
                 gid=f"in-force-{item['measure']}",
             )
         ax.plot(signing + 0.5, row, marker="D", markersize=6.5, color=INK, markeredgecolor="white")
-        label(row - 0.15, item["measure_name"])
-        label(row + 0.24, item["scope_name"], fontsize=8.5, color=MUTED)
+        label(row - 0.15, names[row])
+        label(row + 0.24, short(item["scope_name"]), fontsize=8.5, color=MUTED)
     top = len(schedule) - 0.5
     if levers:
         ax.axhline(top + 0.1, color=FAINT, linewidth=0.8)
         label(top + 0.45, "FRAMING LEVERS", fontsize=8, color=MUTED, fontweight="bold")
-    for number, (name, used) in enumerate(levers.items()):
+    for number, used in enumerate(levers.values()):
         y = top + 0.5 + (number + 1) * LEVER_ROW / ROW
         xs = [index[p] + 0.5 for p in used]
         ax.plot(xs, [y] * len(xs), linestyle="none", marker="^", markersize=7, color=INK)
-        label(y, name, fontsize=9, color=MUTED)
+        label(y, names[len(schedule) + number], fontsize=9, color=MUTED)
     bottom = top + 0.5 + (len(levers) + 0.7) * LEVER_ROW / ROW if levers else top + 0.5
     ax.set_ylim(bottom, -0.5)
     ax.set_yticks([])
@@ -109,7 +115,7 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
         ncols=4,
-        borderaxespad=0.4,
+        borderaxespad=2.0 if tall else 0.4,  # above the period labels of a tall roadmap
         handlelength=1.6,
     )
 
@@ -137,7 +143,7 @@ def _roadmap_key(*, levers: bool) -> list[Artist]:
 
 def _label_margin(names: Sequence[str]) -> float:
     """Inches to leave left of the roadmap for row labels."""
-    longest = max((len(short(n)) for n in names), default=10)
+    longest = max((len(n) for n in distinct_labels(names)), default=10)
     return min(max(1.2, 0.083 * longest + 0.3), 4.2)
 
 
@@ -146,7 +152,8 @@ def roadmap_figure(document: dict[str, Any]) -> Figure:
     schedule = document.get("schedule", [])
     levers = _lever_rows(document)
     plot_height = max(len(schedule), 1) * ROW + (len(levers) + 1.2) * LEVER_ROW * bool(levers)
-    top, bottom = 0.45, 0.4
+    tall = len(schedule) + len(levers) >= TALL_ROWS
+    top, bottom = (0.75 if tall else 0.45), 0.6
     height = plot_height + top + bottom
     names = [s["measure_name"] for s in schedule] + list(levers)
     left = _label_margin(names)

@@ -27,7 +27,7 @@ from seqopt.data import Measure, Problem
 from seqopt.io.cells import csv_row
 from seqopt.settings import ModelFile, ObjectiveKind
 from seqopt.uncertainty.estimates import Site
-from seqopt.uncertainty.sampling import Samples, standard_error
+from seqopt.uncertainty.sampling import Samples, standard_error, wilson_interval
 from seqopt.uncertainty.scenarios import Outcome
 
 SCHEMA = "seqopt.simulation/1"
@@ -94,6 +94,7 @@ def simulation_document(
                 "measure_name": measure.name,
                 "core_index": share,
                 "standard_error": standard_error(share, count),
+                "interval_95": list(wilson_interval(share, count)),
                 "chosen": len(chosen),
                 "most_common_scope": top[0] if top else None,
                 "most_common_scope_name": measure.scope(top[0]).name if top else None,
