@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -84,3 +86,33 @@ def test_ctrl_c_stops_a_highs_run_through_its_interrupt_callback() -> None:
         assert highs.modelStatusToString(highs.getModelStatus()) == "Interrupted by user"
         with pytest.raises(KeyboardInterrupt):
             interrupt.check()
+
+
+def _slow(folder: str, item: int) -> int:
+    time.sleep(0.1)
+    (Path(folder) / str(item)).touch()  # a record, across processes, that the task ran
+    return item
+
+
+def test_ctrl_c_in_the_main_process_cancels_the_work_not_started(tmp_path: Path) -> None:
+    """map_tasks stops after the tasks already running, not after every task submitted."""
+    from seqopt.uncertainty.scenarios import map_tasks
+
+    finished: list[int] = []
+
+    def done(count: int) -> None:
+        finished.append(count)
+        raise KeyboardInterrupt  # Ctrl-C as the first result comes in
+
+    with pytest.raises(KeyboardInterrupt):
+        map_tasks(_slow, str(tmp_path), list(range(40)), workers=2, done=done)
+    assert finished == [1]
+    ran = len(list(tmp_path.iterdir()))
+    assert ran < 10, f"{ran} of 40 tasks ran after Ctrl-C"
+
+
+def test_pool_workers_leave_ctrl_c_to_the_main_process() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, initializer=interrupt.worker_ignores_ctrl_c) as pool:
+        assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN

@@ -33,6 +33,13 @@ callback into C++: that is why a section that polls must be :func:`polled`.
 
 For CBC (a subprocess): wait for it in short steps inside :func:`polled` and
 kill the process when :func:`requested` turns true.
+
+Process pools (scenarios, counterfactuals): a Ctrl-C in a terminal reaches every
+process of its group. Workers leave it to the main process
+(:func:`worker_ignores_ctrl_c` as the pool's initializer), whose
+:class:`KeyboardInterrupt` cancels the work not yet started
+(:func:`cancel_on_exit`): the command stops once the scenarios already running
+finish, instead of after all of them.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from types import FrameType
 from typing import Any
 
@@ -107,3 +115,22 @@ def installed() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
         _requested.clear()
+
+
+def worker_ignores_ctrl_c() -> None:
+    """A process pool's initializer: the worker leaves Ctrl-C to the main process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def cancel_on_exit(pool: Executor) -> Iterator[Executor]:
+    """Cancel the pool's work not yet started when the block raises (an error, Ctrl-C).
+
+    Without it, leaving a ``with ProcessPoolExecutor(...)`` block waits for every
+    submitted task, however many.
+    """
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise

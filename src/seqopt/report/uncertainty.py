@@ -286,9 +286,7 @@ def plot_tornado(
     ax.set_xlabel(f"Change in the optimal value (base optimum {sensitivity['base_value']:,.2f})")
     ax.set_ylabel("Estimate (widest swing first)")
     if legend:
-        ax.legend(
-            handles=tornado_key(), loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3
-        )
+        ax.legend(handles=tornado_key(), loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3)
 
 
 def tornado_figure(document: dict[str, Any]) -> Figure | None:
