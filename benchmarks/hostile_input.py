@@ -88,11 +88,14 @@ def seqopt(
         stderr=subprocess.PIPE,
         text=True,
         errors="replace",
+        start_new_session=True,
     )
     try:
         if interrupt_after is not None:
             time.sleep(interrupt_after)
-            process.send_signal(signal.SIGINT)
+            # What a terminal's Ctrl-C does: SIGINT to the whole process group.
+            os.killpg(process.pid, signal.SIGINT)
+            interrupted = time.perf_counter()
         stdout, stderr = process.communicate(timeout=timeout)
         code: int | None = process.returncode
     except subprocess.TimeoutExpired:
@@ -100,6 +103,8 @@ def seqopt(
         stdout, stderr = process.communicate()
         code = None
     seconds = time.perf_counter() - started
+    if interrupt_after is not None:
+        stderr += f"\n({time.perf_counter() - interrupted:.1f} s after Ctrl-C)"
     peak = 0.0
     for line in stderr.splitlines():
         if line.startswith("@@peak_kb "):
@@ -488,6 +493,19 @@ def long_solve(folder: Path) -> list[str]:
     return ["solve", str(folder / "g" / "model.toml"), "--time-limit", "55", "--quiet"]
 
 
+def reference_simulation(folder: Path) -> list[str]:
+    return [
+        "simulate",
+        str(ROOT / "models" / "japan_rok.toml"),
+        "--samples",
+        "200",
+        "--workers",
+        "2",
+        "--out",
+        str(folder / "out"),
+    ]
+
+
 def interrupted_report(folder: Path) -> list[str]:
     data = minimal(folder)
     path = model_file(folder)
@@ -638,7 +656,14 @@ CASES = [
     Case("os", "umask 022", umask_mode, observe_mode),
     Case("hang", "terminal = 1e9", big_terminal, timeout=30),
     Case("hang", "generate 1e7 measures", huge_generate, timeout=30),
-    Case("interrupt", "Ctrl-C 3 s into a solve", long_solve, timeout=80, interrupt_after=3),
+    Case("interrupt", "Ctrl-C 8 s into a solve", long_solve, timeout=80, interrupt_after=8),
+    Case(
+        "interrupt",
+        "Ctrl-C 10 s into simulate (200 scenarios, 2 workers)",
+        reference_simulation,
+        timeout=400,
+        interrupt_after=10,
+    ),
     Case(
         "interrupt",
         "Ctrl-C while the report is drawn",
@@ -662,6 +687,10 @@ CASES = [
 
 def first_line(run: Run) -> str:
     text = (run.stderr + "\n" + run.stdout).strip()
+    after = [line for line in text.splitlines() if line.endswith("s after Ctrl-C)")]
+    if after:
+        text = "\n".join(line for line in text.splitlines() if line not in after)
+        return f"{after[0]} {first_line(Run(run.code, '', text, run.seconds))}"
     if "Traceback" in text:
         last = [line for line in text.splitlines() if line.strip()][-1]
         return f"TRACEBACK: {last.strip()[:120]}"
