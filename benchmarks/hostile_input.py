@@ -71,7 +71,10 @@ def seqopt(
     env = dict(os.environ, PYTHONPATH=str(SRC), COLUMNS="200")
     # The child measures its own peak memory: ru_maxrss of the process that ran seqopt.
     wrapper = (
-        "import resource, runpy, sys\n"
+        "import resource, runpy, signal, sys\n"
+        # As started from a terminal, even when this script runs in the background
+        # (where the shell makes children ignore SIGINT, and Python keeps that).
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "sys.argv = ['seqopt', *sys.argv[1:]]\n" + prelude + "\n"
         "try:\n"
         "    runpy.run_module('seqopt', run_name='__main__')\n"

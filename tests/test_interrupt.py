@@ -70,6 +70,9 @@ def test_ctrl_c_stops_a_highs_run_through_its_interrupt_callback() -> None:
         weights = rng.integers(50, 100, n).astype(float)
         highs.addRow(-highspy.kHighsInf, float(weights.sum() // 2), n, index, weights)
     highs.setOptionValue("time_limit", 60.0)
+    # HiGHS sizes one global thread pool at its first run in a process; a later run asking
+    # for another thread count fails ("Not Set"). Run with seqopt's default, one thread.
+    highs.setOptionValue("threads", 1)
     sent = []
 
     def press_ctrl_c_once(event: object) -> None:
@@ -116,3 +119,16 @@ def test_pool_workers_leave_ctrl_c_to_the_main_process() -> None:
 
     with ProcessPoolExecutor(1, initializer=interrupt.worker_ignores_ctrl_c) as pool:
         assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+
+
+def test_a_process_started_with_ctrl_c_ignored_keeps_ignoring_it() -> None:
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with interrupt.installed():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            _ctrl_c()
+            for _ in range(1000):
+                pass
+            assert not interrupt.requested()
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -14,8 +14,8 @@ Exit codes (also in the README):
 130 interrupted (Ctrl-C): what was done is printed, nothing is written
 === ==========================================================================
 
-Every command runs under :func:`_handled`, the one place that turns exceptions
-into exit codes, so that no traceback reaches the user. Commands that write
+Every command runs under :func:`seqopt.endings.handled`, the one place that
+turns exceptions into exit codes, so that no traceback reaches the user. Commands that write
 into an output folder hold it for the whole run and replace its files as a
 whole (:mod:`seqopt.atomic`).
 """
@@ -23,15 +23,12 @@ whole (:mod:`seqopt.atomic`).
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 import os
 import time
-import traceback
 from collections.abc import Callable
-from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -42,6 +39,7 @@ from rich.table import Table
 from seqopt import __version__, interrupt
 from seqopt.atomic import OutputFolder, atomic_folder, hold_output, write_text
 from seqopt.data import Problem
+from seqopt.endings import Exit, err, handled, holding, step
 from seqopt.errors import InputError, Issue, Location
 from seqopt.evaluate import Evaluation, evaluate
 from seqopt.explain.counterfactual import Change, Forcing, all_counterfactuals
@@ -71,20 +69,6 @@ from seqopt.settings import (
 from seqopt.solve import PlanRejected, SolveResult, Status, solve
 from seqopt.uncertainty.robust import RiskMeasure
 
-
-class Exit(IntEnum):
-    """Process exit codes."""
-
-    OK = 0
-    INPUT = 2
-    GAP = 3
-    INFEASIBLE = 4
-    NO_SOLUTION = 5
-    SOLVER = 6
-    INTERNAL = 7
-    INTERRUPTED = 130
-
-
 EXIT_FOR_STATUS = {
     Status.OPTIMAL: Exit.OK,
     Status.FEASIBLE: Exit.GAP,
@@ -106,10 +90,6 @@ out = Console(highlight=False)
 if not out.is_terminal:
     # Logs and pipes get rich's 80 columns by default, too narrow for a plan table.
     out.width = max(out.width, 140)
-err = Console(stderr=True, highlight=False)
-
-T = TypeVar("T")
-P = ParamSpec("P")
 
 
 def _version(value: bool) -> None:
@@ -130,88 +110,6 @@ def _options(
     """seqopt: which measures, at which scope, in which order and when, under public support."""
 
 
-_done: list[str] = []
-"""What the running command has done so far, for the message after Ctrl-C."""
-_kept: list[Path] = []
-"""Output folders the running command holds, left as they were if it is interrupted."""
-
-
-def _step(text: str) -> None:
-    _done.append(text)
-
-
-_COMMAND_LINE_ENDINGS: tuple[type[BaseException], ...] = (
-    typer.Exit,
-    typer.Abort,
-    # Usage errors (typer.BadParameter): click's ClickException, vendored by newer typer.
-    *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
-)
-"""Exceptions that end a command the way typer expects: passed through untouched."""
-
-
-def _handled(command: Callable[P, None]) -> Callable[P, None]:
-    """Run a command, turning every way it can end into an exit code and a plain message.
-
-    Bad input and output problems exit 2, Ctrl-C exits 130 after saying what
-    was done, and an unexpected exception (a bug) exits 7 with one line
-    (``SEQOPT_TRACEBACK=1`` shows the traceback).
-    """
-
-    @functools.wraps(command)
-    def run(*args: P.args, **kwargs: P.kwargs) -> None:
-        started = time.perf_counter()
-        _done.clear()
-        _kept.clear()
-        try:
-            command(*args, **kwargs)
-        except _COMMAND_LINE_ENDINGS:
-            raise
-        except InputError as error:
-            # Cell values are untrusted text: never let them be read as markup.
-            err.print(f"[bold red]{escape(error.describe())}[/]", soft_wrap=True)
-            raise typer.Exit(Exit.INPUT) from None
-        except KeyboardInterrupt:
-            _interrupted(time.perf_counter() - started)
-            raise typer.Exit(Exit.INTERRUPTED) from None
-        except OSError as error:
-            where = f"{error.filename}: " if error.filename else ""
-            err.print(
-                f"[bold red]{escape(where)}{escape(error.strerror or str(error))}.[/]",
-                soft_wrap=True,
-            )
-            raise typer.Exit(Exit.INPUT) from None
-        except Exception as error:  # the last resort: a bug must not end as a traceback
-            if os.environ.get("SEQOPT_TRACEBACK"):
-                traceback.print_exc()
-            err.print(
-                f"[bold red]Internal error (a bug in seqopt), nothing written:[/] "
-                f"{escape(type(error).__name__)}: {escape(str(error))}. Please report it with "
-                "the command you ran; SEQOPT_TRACEBACK=1 shows where it happened.",
-                soft_wrap=True,
-            )
-            raise typer.Exit(Exit.INTERNAL) from None
-
-    return run
-
-
-def _interrupted(seconds: float) -> None:
-    done = "; ".join(_done) if _done else "nothing yet"
-    err.print(
-        f"[bold]Interrupted (Ctrl-C) after {seconds:.1f} s.[/] Done: {escape(done)}.",
-        soft_wrap=True,
-    )
-    for folder in _kept:
-        err.print(
-            f"Nothing written: {escape(str(folder))} keeps the files it had before.",
-            soft_wrap=True,
-        )
-
-
-def _guarded(action: Callable[[], T]) -> T:
-    """Run ``action`` (its input problems are reported by :func:`_handled`)."""
-    return action()
-
-
 def _load(model_path: Path) -> tuple[ModelFile, Problem]:
     if is_input(model_path):
         model = default_model(model_path)
@@ -225,7 +123,7 @@ def _load(model_path: Path) -> tuple[ModelFile, Problem]:
     else:
         model = read_model_file(model_path)
     problem = read_problem(model.input).renamed(model.name)
-    _step(f"read {model.input}")
+    step(f"read {model.input}")
     return model, problem
 
 
@@ -244,7 +142,7 @@ MODEL_HELP = "Model file (TOML), or an input (workbook or CSV folder) to solve w
 
 
 @app.command("solve")
-@_handled
+@handled
 def solve_command(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     solver: Annotated[
@@ -295,7 +193,7 @@ def solve_command(
     model = model.with_solver(name=solver, time_limit=time_limit, gap=gap)
     folder = output if output is not None else model.output
     with hold_output(folder) as held:
-        _kept.append(folder)
+        holding(folder)
         if robust is not None:
             status = _solve_robust(
                 problem, model, robust, robust_measure, cvar_level, seed, check_samples, held
@@ -308,7 +206,7 @@ def solve_command(
                 found = diagnose(problem, model.objective, model.solver)
             interrupt.check()
             document["diagnosis"] = diagnosis_document(problem, found)
-            _step("found the smallest relaxation")
+            step("found the smallest relaxation")
         with held.replace() as staging:
             written = write_outputs(staging, document)
             if report:
@@ -365,7 +263,7 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
 
 
 @app.command("explain")
-@_handled
+@handled
 def explain_command(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     measure_id: Annotated[
@@ -394,7 +292,7 @@ def explain_command(
         )
     folder = output if output is not None else model.output
     with hold_output(folder) as held:
-        _kept.append(folder)
+        holding(folder)
         result = _base_solve(problem, model, f"Solving {model.name}")
         document = plan_document(problem, model, result)
         if result.status is Status.INFEASIBLE:
@@ -406,7 +304,7 @@ def explain_command(
             document["explanations"] = _explanations(
                 problem, model, result.evaluation, measure_id, what_if
             )
-            _step("explained the plan")
+            step("explained the plan")
         with held.replace() as staging:
             written = write_outputs(staging, document)
             target = staging / "explanations.json"
@@ -464,7 +362,7 @@ def _explanations_file(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @app.command("validate")
-@_handled
+@handled
 def validate_command(
     input_path: Annotated[
         Path, typer.Argument(metavar="INPUT", help="Workbook, CSV folder or model file.")
@@ -477,7 +375,7 @@ def validate_command(
             return _load(input_path)[1]
         return read_problem(input_path)
 
-    problem = _guarded(load)
+    problem = load()
     scopes = sum(len(m.scopes) for m in problem.measures)
     out.print(
         f"{input_path}: valid. {len(problem.measures)} measures ({scopes} scopes), "
@@ -488,7 +386,7 @@ def validate_command(
 
 
 @app.command("template")
-@_handled
+@handled
 def template_command(
     path: Annotated[
         Path, typer.Argument(help="Where to write: name.xlsx for a workbook, else a CSV folder.")
@@ -513,7 +411,7 @@ def template_command(
             with atomic_folder(path) as folder:
                 write_csv_folder(template_grids(), folder)
 
-    _guarded(write)
+    write()
     out.print(f"Wrote a blank input to {path}.")
 
 
@@ -523,19 +421,19 @@ def _not_csv(path: Path) -> bool:
 
 
 @app.command("convert")
-@_handled
+@handled
 def convert_command(
     source: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or CSV folder.")],
     target: Annotated[Path, typer.Argument(help="name.xlsx for a workbook, else a CSV folder.")],
     overwrite: Annotated[bool, typer.Option(help="Replace an existing target.")] = False,
 ) -> None:
     """Convert an input between a workbook and a folder of CSV files (lossless)."""
-    kind = _guarded(lambda: convert_input(source, target, overwrite=overwrite))
+    kind = convert_input(source, target, overwrite=overwrite)
     out.print(f"Wrote {target} ({'workbook' if kind == 'xlsx' else 'CSV folder'}).")
 
 
 @app.command("check")
-@_handled
+@handled
 def check_command(
     plan_path: Annotated[
         Path, typer.Argument(metavar="PLAN_FILE", help="Plan as CSV, workbook or plan.json.")
@@ -603,7 +501,7 @@ def _print_relaxations(relaxations: list[dict[str, Any]], goal: str) -> None:
 
 
 @app.command("generate")
-@_handled
+@handled
 def generate_command(
     target: Annotated[Path, typer.Argument(help="Folder to create: input plus model.toml.")],
     measures: Annotated[
@@ -627,7 +525,7 @@ def generate_command(
 
 
 @app.command("import-psplib")
-@_handled
+@handled
 def import_psplib_command(
     instance: Annotated[Path, typer.Argument(help="A PSPLIB .sm or .mm file.")],
     target: Annotated[Path, typer.Argument(help="Folder to create: input plus model.toml.")],
@@ -661,12 +559,12 @@ def _write_new_model(
             )
         return target / "model.toml"
 
-    model_path = _guarded(write)
+    model_path = write()
     out.print(f"Wrote {model_path} and its input; solve it with: seqopt solve {model_path}")
 
 
 @app.command("report")
-@_handled
+@handled
 def report_command(
     result_dir: Annotated[
         Path,
@@ -682,9 +580,9 @@ def report_command(
 
     folder = plan_path(result_dir).parent
     with hold_output(folder) as held:
-        _kept.append(folder)
+        holding(folder)
         document = read_plan(result_dir)
-        _step(f"read {plan_path(result_dir)}")
+        step(f"read {plan_path(result_dir)}")
         with held.replace() as staging:
             page, *charts = _wrote(folder, write_report(staging, document))
     beside = f" and {len(charts)} chart files (SVG, PNG) beside it" if charts else ""
@@ -716,7 +614,7 @@ def _base_solve(problem: Problem, model: ModelFile, doing: str = "") -> SolveRes
         raise typer.Exit(Exit.INTERNAL) from None
     interrupt.check()
     value = f", value {result.objective:,.2f}" if result.objective is not None else ""
-    _step(f"solved ({result.status.value}{value})")
+    step(f"solved ({result.status.value}{value})")
     return result
 
 
@@ -736,7 +634,7 @@ SchedulerOption = Annotated[
 
 
 @app.command("simulate")
-@_handled
+@handled
 def simulate_command(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     samples: Annotated[
@@ -758,7 +656,7 @@ def simulate_command(
     model, problem = _load(model_path)
     folder = output if output is not None else model.output
     with hold_output(folder) as held:
-        _kept.append(folder)
+        holding(folder)
         _simulate(problem, model, samples, seed, workers, scheduler, report, held)
 
 
@@ -795,7 +693,7 @@ def _simulate(
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
     elapsed = time.perf_counter() - started
-    _step(f"solved {samples} scenarios")
+    step(f"solved {samples} scenarios")
     document = plan_document(problem, model, base)
     with held.replace() as staging:
         written = write_outputs(staging, document)
@@ -845,7 +743,7 @@ def _simulation_lines(document: dict[str, Any]) -> list[str]:
 
 
 @app.command("sensitivity")
-@_handled
+@handled
 def sensitivity_command(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     break_even: Annotated[
@@ -865,7 +763,7 @@ def sensitivity_command(
     model, problem = _load(model_path)
     folder = output if output is not None else model.output
     with hold_output(folder) as held:
-        _kept.append(folder)
+        holding(folder)
         _sensitivity(problem, model, break_even, workers, scheduler, report, held)
 
 
@@ -906,7 +804,7 @@ def _sensitivity(
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
-    _step("swung every estimate")
+    step("swung every estimate")
     plan = plan_document(problem, model, base)
     with held.replace() as staging:
         written = write_outputs(staging, plan)
@@ -949,7 +847,7 @@ def _solve_robust(
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
     interrupt.check()
-    _step(f"chose one plan over {count} scenarios")
+    step(f"chose one plan over {count} scenarios")
     document = run.document
     with held.replace() as staging:
         write_text(
@@ -986,7 +884,7 @@ def _solve_robust(
 
 
 @app.command("version")
-@_handled
+@handled
 def version_command() -> None:
     """Print the seqopt version (as seqopt --version does)."""
     out.print(__version__)
@@ -998,4 +896,4 @@ def main() -> None:
         app()
 
 
-__all__ = ["STATUS_WORDS", "SolveResult", "app", "main"]
+__all__ = ["STATUS_WORDS", "Exit", "SolveResult", "app", "main"]

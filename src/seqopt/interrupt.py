@@ -102,11 +102,16 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
 def installed() -> Iterator[None]:
     """Install the Ctrl-C handler for the duration; the flag starts cleared.
 
-    Outside the main thread (where Python does not allow signal handlers) the
-    previous behaviour is kept and only the flag is managed.
+    Outside the main thread (where Python does not allow signal handlers), and
+    in a process started with SIGINT ignored (a background job), the previous
+    behaviour is kept and only the flag is managed.
     """
     _requested.clear()
     if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # Started with Ctrl-C ignored (a background job, nohup): keep it so, as Python does.
         yield
         return
     previous = signal.signal(signal.SIGINT, _on_sigint)
