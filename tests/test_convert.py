@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from seqopt.cli import app
 from seqopt.errors import InputError
+from seqopt.io.cells import quote
 from seqopt.io.convert import convert, tables_to_grids
 from seqopt.io.reader import read_problem
 from seqopt.io.tables import read_tables
@@ -120,7 +121,16 @@ def test_csv_to_xlsx_to_csv_keeps_every_cell(tmp_path: Path, source: Path) -> No
 def test_csv_round_trip_keeps_odd_cells(tmp_path: Path, odd_input: Path) -> None:
     convert(odd_input, tmp_path / "w.xlsx")
     convert(tmp_path / "w.xlsx", tmp_path / "back")
-    assert csv_grids(tmp_path / "back") == csv_grids(odd_input)
+    # Text a spreadsheet would run as a formula comes back quoted (OWASP); its value is kept.
+    expected = {
+        name: [[quote(cell) for cell in row] for row in rows]
+        for name, rows in csv_grids(odd_input).items()
+    }
+    assert csv_grids(tmp_path / "back") == expected
+    assert csv_grids(tmp_path / "back")["measures"][1][3] == "'=estimate, not a formula"
+    assert read_tables(tmp_path / "back").sheets["measures"].rows[0].cells["source"] == (
+        "=estimate, not a formula"
+    )
 
 
 @pytest.mark.parametrize("source", [JAPAN_ROK_XLSX, "minimal", "odd"])
@@ -265,7 +275,7 @@ def test_not_a_number_stays_visible(tmp_path: Path) -> None:
     assert tables["effects"].rows[0].cells["decay"] == "nan"
     assert tables["scopes"].rows[0].cells["benefit"] == "inf"
     for path in (folder, tmp_path / "w.xlsx"):
-        with pytest.raises(InputError, match="column decay: must be a number"):
+        with pytest.raises(InputError, match="column decay: must be a finite number"):
             read_problem(path)
 
 

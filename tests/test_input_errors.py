@@ -973,9 +973,10 @@ def test_every_bad_setting_is_listed_at_once(tmp_path: Path) -> None:
     path = model_file(tmp_path, text)
     assert model_problems(path) == [
         f"{path}, setting objective.kind: must be 'value' or 'makespan', got 'fastest'.",
-        f"{path}, setting objective.terminal: a perpetuity needs objective.discount_rate > 0, "
-        "got 'perpetuity'.",
-        f"{path}, setting solver.time_limit: must be a number of seconds > 0, got -1.",
+        f"{path}, setting objective.terminal: a perpetuity needs objective.discount_rate >= "
+        "0.0001 (at a lower rate it counts more than 10,000 periods), got 'perpetuity'.",
+        f"{path}, setting solver.time_limit: must be a number of seconds > 0 and at most "
+        "604,800 (a week), got -1.",
         f"{path}, setting solver.gap: must be a number from 0 to below 1, got 2.",
     ]
 
@@ -991,7 +992,7 @@ def test_every_bad_setting_is_listed_at_once(tmp_path: Path) -> None:
         (
             "[objective]\nterminal = -1",
             "objective.terminal",
-            "must be a whole number of periods >= 0 or 'perpetuity', got -1",
+            "must be a whole number of periods from 0 to 10,000 or 'perpetuity', got -1",
         ),
         (
             '[objective]\ntie_break = "yes"',
@@ -1003,11 +1004,11 @@ def test_every_bad_setting_is_listed_at_once(tmp_path: Path) -> None:
             "solver.name",
             "must be one of 'auto', 'highs', 'highs-pulp', 'cbc', 'cpsat', got 'gurobi'",
         ),
-        ("[solver]\nthreads = 0", "solver.threads", "must be a whole number >= 1, got 0"),
+        ("[solver]\nthreads = 0", "solver.threads", "must be a whole number from 1 to 256, got 0"),
         (
             '[solver]\ntime_limit = "1m"',
             "solver.time_limit",
-            "must be a number of seconds > 0, got '1m'",
+            "must be a number of seconds > 0 and at most 604,800 (a week), got '1m'",
         ),
         ("[solver]\nlog = 1", "solver.log", "must be true or false, got 1"),
     ],

@@ -2,26 +2,33 @@
 
 Exit codes (also in the README):
 
-== ==========================================================
-0  proven optimal plan (``check``: the plan breaks no rule)
-2  bad input: every problem is listed, nothing is written
-3  a plan, but not proven optimal (gap above the tolerance)
-4  infeasible (``check``: the plan breaks a rule)
-5  no solution found within the time limit
-6  solver error or unbounded model
-7  internal error: the solver's plan failed the independent check
-== ==========================================================
+=== ==========================================================================
+0   proven optimal plan (``check``: the plan breaks no rule)
+2   bad input or a bad command line: every problem is listed, nothing is written
+3   a plan, but not proven optimal (gap above the tolerance)
+4   infeasible (``check``: the plan breaks a rule)
+5   no solution found within the time limit
+6   solver error or unbounded model
+7   internal error (a bug): the solver's plan failed the independent check, or an
+    unexpected exception; nothing is written
+130 interrupted (Ctrl-C): what was done is printed, nothing is written
+=== ==========================================================================
+
+Every command runs under :func:`seqopt.endings.handled`, the one place that
+turns exceptions into exit codes, so that no traceback reaches the user. Commands that write
+into an output folder hold it for the whole run and replace its files as a
+whole (:mod:`seqopt.atomic`).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import time
 from collections.abc import Callable
-from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,9 +36,10 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from seqopt import __version__
-from seqopt.atomic import atomic_folder, write_text
+from seqopt import __version__, interrupt
+from seqopt.atomic import OutputFolder, atomic_folder, hold_output, write_text
 from seqopt.data import Problem
+from seqopt.endings import Exit, err, handled, holding, step
 from seqopt.errors import InputError, Issue, Location
 from seqopt.evaluate import Evaluation, evaluate
 from seqopt.explain.counterfactual import Change, Forcing, all_counterfactuals
@@ -48,25 +56,19 @@ from seqopt.io.reader import read_problem
 from seqopt.io.tables import write_csv_folder
 from seqopt.io.workbook import template_grids, write_workbook
 from seqopt.io.writer import write_problem
-from seqopt.outputs import STATUS_WORDS, headline, plan_document, write_outputs
+from seqopt.outputs import STATUS_WORDS, check_document, headline, plan_document, write_outputs
 from seqopt.report.why import why_sections
-from seqopt.settings import ModelFile, SolverName, read_model_file
+from seqopt.settings import (
+    MAX_TIME_LIMIT,
+    ModelFile,
+    SolverName,
+    default_model,
+    is_input,
+    read_model_file,
+)
 from seqopt.solve import PlanRejected, SolveResult, Status, solve
 from seqopt.solvers.choice import Choice, EngineUnavailable, choose
 from seqopt.uncertainty.robust import RiskMeasure
-
-
-class Exit(IntEnum):
-    """Process exit codes."""
-
-    OK = 0
-    INPUT = 2
-    GAP = 3
-    INFEASIBLE = 4
-    NO_SOLUTION = 5
-    SOLVER = 6
-    INTERNAL = 7
-
 
 EXIT_FOR_STATUS = {
     Status.OPTIMAL: Exit.OK,
@@ -82,30 +84,48 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rich's panels show every flag with a "<bool>" type, as if it took a value.
+    rich_markup_mode=None,
 )
 out = Console(highlight=False)
 if not out.is_terminal:
     # Logs and pipes get rich's 80 columns by default, too narrow for a plan table.
     out.width = max(out.width, 140)
-err = Console(stderr=True, highlight=False)
-
-T = TypeVar("T")
 
 
-def _guarded(action: Callable[[], T]) -> T:
-    """Run ``action``; report input problems plainly and exit 2, without a traceback."""
-    try:
-        return action()
-    except InputError as error:
-        # Cell values are untrusted text: never let them be read as markup.
-        err.print(f"[bold red]{escape(error.describe())}[/]", soft_wrap=True)
-        raise typer.Exit(Exit.INPUT) from None
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"seqopt {__version__}")
+        raise typer.Exit(Exit.OK)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """seqopt: which measures, at which scope, in which order and when, under public support."""
 
 
 def _load(model_path: Path) -> tuple[ModelFile, Problem]:
-    model = read_model_file(model_path)
+    if is_input(model_path):
+        model = default_model(model_path)
+        err.print(
+            f"{escape(str(model_path))} is an input, not a model file: solving it with the "
+            f"default settings (value objective, no discounting, HiGHS, "
+            f"{model.solver.time_limit:g} s) into {escape(str(model.output))}. A model file "
+            "sets them (docs/model-file.md).",
+            soft_wrap=True,
+        )
+    else:
+        model = read_model_file(model_path)
     problem = read_problem(model.input).renamed(model.name)
     _engine(model, problem, Location(str(model.path), key="solver.name"))
+    step(f"read {model.input}")
     return model, problem
 
 
@@ -117,30 +137,43 @@ def _engine(model: ModelFile, problem: Problem, where: Location) -> Choice:
         raise InputError([Issue(where, str(error), model.solver.name.value)]) from None
 
 
+def _wrote(folder: Path, written: list[Path]) -> list[Path]:
+    """Where files written into a new set of outputs ended up once it replaced ``folder``."""
+    return [folder / path.name for path in written]
+
+
+ReportOption = Annotated[
+    bool, typer.Option("--report/--no-report", help="Also write report.html and its charts.")
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
+]
+MODEL_HELP = "Model file (TOML), or an input (workbook or CSV folder) to solve with defaults."
+
+
 @app.command("solve")
+@handled
 def solve_command(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     solver: Annotated[
         SolverName | None, typer.Option(help="Solver, overriding the model file.")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option(min=0.001, help="Seconds, overriding the model file.")
+        float | None,
+        typer.Option(min=0.001, max=MAX_TIME_LIMIT, help="Seconds, overriding the model file."),
     ] = None,
     gap: Annotated[
         float | None, typer.Option(min=0.0, max=0.999, help="Relative gap at which to stop.")
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
-    ] = None,
+    output: OutOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the headline.")] = False,
-    report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html and its charts.")
-    ] = False,
+    report: ReportOption = False,
     robust: Annotated[
         int | None,
         typer.Option(
             "--robust",
             min=1,
+            max=1000,
             metavar="K",
             help="Choose one plan that does best over K sampled scenarios (robust.json).",
         ),
@@ -153,7 +186,10 @@ def solve_command(
     ] = 0.2,
     seed: Annotated[int, typer.Option(help="With --robust: random seed of the samples.")] = 1,
     check_samples: Annotated[
-        int, typer.Option(min=1, help="With --robust: fresh scenarios to compare plans on.")
+        int,
+        typer.Option(
+            min=1, max=100_000, help="With --robust: fresh scenarios to compare plans on."
+        ),
     ] = 500,
 ) -> None:
     """Find the best plan for a model and write plan.json, plan.xlsx and summary.md.
@@ -163,29 +199,30 @@ def solve_command(
     and write robust.json (docs/uncertainty.md).
     """
     started = time.perf_counter()
-    model, problem = _guarded(lambda: _load(model_path))
+    model, problem = _load(model_path)
     model = model.with_solver(name=solver, time_limit=time_limit, gap=gap)
-    engine = _guarded(lambda: _engine(model, problem, Location(key="--solver")))
-    if robust is not None:
-        target = output if output is not None else model.output
-        _solve_robust(
-            problem, model, robust, robust_measure, cvar_level, seed, check_samples, target
-        )
-    try:
-        with err.status(f"Solving {model.name} with {engine.engine.value}…", spinner="dots"):
-            result = solve(problem, model.objective, model.solver)
-    except PlanRejected as error:
-        err.print(f"[bold red]Internal error, no plan written:[/] {escape(str(error))}")
-        raise typer.Exit(Exit.INTERNAL) from None
-    document = plan_document(problem, model, result)
-    if result.status is Status.INFEASIBLE:
-        with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
-            found = diagnose(problem, model.objective, model.solver)
-        document["diagnosis"] = diagnosis_document(problem, found)
+    engine = _engine(model, problem, Location(key="--solver"))
     folder = output if output is not None else model.output
-    written = write_outputs(folder, document)
-    if report:
-        written += _write_report(folder, document)
+    with hold_output(folder) as held:
+        holding(folder)
+        if robust is not None:
+            status = _solve_robust(
+                problem, model, robust, robust_measure, cvar_level, seed, check_samples, held
+            )
+            raise typer.Exit(EXIT_FOR_STATUS[status])
+        result = _base_solve(problem, model, f"Solving {model.name} with {engine.engine.value}")
+        document = plan_document(problem, model, result)
+        if result.status is Status.INFEASIBLE:
+            with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
+                found = diagnose(problem, model.objective, model.solver)
+            interrupt.check()
+            document["diagnosis"] = diagnosis_document(problem, found)
+            step("found the smallest relaxation")
+        with held.replace() as staging:
+            written = write_outputs(staging, document)
+            if report:
+                written += _write_report(staging, document)
+        written = _wrote(folder, written)
     if not quiet and result.evaluation is not None:
         out.print(_plan_table(problem, result.evaluation))
     out.print(escape(headline(document).replace("**", "")))
@@ -209,17 +246,22 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
         justify = "right" if column in ("Value", "Cost") else "left"
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     labels = problem.periods
+
+    def label(period: int) -> str:
+        # A hand-made plan may sign after the last period (a window violation, listed below).
+        return escape(labels[period]) if 0 <= period < problem.horizon else "after horizon"
+
     for item in sorted(evaluation.scheduled, key=lambda s: (s.start, s.measure)):
         measure = problem.measure_by_id[item.measure]
-        in_force = labels[item.in_force] if item.in_force < problem.horizon else "after horizon"
+        in_force = label(item.in_force)
         if item.lapse is not None:
             until = labels[item.lapse - 1] if item.lapse <= problem.horizon else "the end"
             in_force += f" (lapses after {until})"
         table.add_row(
             escape(measure.name),
             escape(measure.scope(item.scope).name),
-            labels[item.start],
-            labels[item.signing],
+            label(item.start),
+            label(item.signing),
             in_force,
             f"{item.benefit:,.2f}",
             f"{item.cost:,.2f}",
@@ -238,7 +280,7 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
     if evaluation.plan.lever_uses:
         used: dict[str, list[str]] = {}
         for use in evaluation.plan.lever_uses:
-            used.setdefault(problem.lever_by_id[use.lever].name, []).append(labels[use.period])
+            used.setdefault(problem.lever_by_id[use.lever].name, []).append(label(use.period))
         for name, periods in used.items():
             table.add_row(f"[italic]{escape(name)}[/]", "lever", ", ".join(periods), "", "", "", "")
     left_out = [m.name for m in problem.measures if evaluation.plan.assignment(m.id) is None]
@@ -248,48 +290,57 @@ def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
 
 
 @app.command("explain")
+@handled
 def explain_command(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     measure_id: Annotated[
         str | None, typer.Option("--measure", help="Explain only this measure (its id).")
     ] = None,
     what_if: Annotated[
         bool, typer.Option(help="Re-solve to price forcing and find what would bring a measure in.")
     ] = True,
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
-    ] = None,
-    report: Annotated[bool, typer.Option("--report", help="Also write report.html.")] = False,
+    output: OutOption = None,
+    report: ReportOption = False,
 ) -> None:
     """Explain the optimal plan: why each measure is where it is, and what would change it.
 
     Writes explanations.json beside plan.json, adds the explanations to summary.md, and
     to report.html when it exists (or with --report).
     """
-    model, problem = _guarded(lambda: _load(model_path))
+    model, problem = _load(model_path)
     if measure_id is not None and measure_id not in problem.measure_by_id:
-        rule = "must name a measure of the model"
-        _guarded(lambda: _raise(Issue(Location(str(model.input), "measures"), rule, measure_id)))
-    with err.status(f"Solving {model.name}…", spinner="dots"):
-        result = solve(problem, model.objective, model.solver)
-    document = plan_document(problem, model, result)
-    folder = output if output is not None else model.output
-    if result.status is Status.INFEASIBLE:
-        with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
-            found = diagnose(problem, model.objective, model.solver)
-        document["diagnosis"] = diagnosis_document(problem, found)
-    elif result.evaluation is not None:
-        document["explanations"] = _explanations(
-            problem, model, result.evaluation, measure_id, what_if
+        known = [m.id for m in problem.measures]
+        near = difflib.get_close_matches(measure_id, known, n=1)
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        raise typer.BadParameter(
+            f"{measure_id!r} is not a measure of {model.name}.{hint} Its measures: "
+            f"{', '.join(known)}.",
+            param_hint="'--measure'",
         )
-    written = write_outputs(folder, document)
-    target = folder / "explanations.json"
-    write_text(
-        target, json.dumps(_explanations_file(document), indent=2, ensure_ascii=False) + "\n"
-    )
-    written.append(target)
-    if report or (folder / "report.html").exists():
-        written += _write_report(folder, document)
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        holding(folder)
+        result = _base_solve(problem, model, f"Solving {model.name}")
+        document = plan_document(problem, model, result)
+        if result.status is Status.INFEASIBLE:
+            with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
+                found = diagnose(problem, model.objective, model.solver)
+            interrupt.check()
+            document["diagnosis"] = diagnosis_document(problem, found)
+        elif result.evaluation is not None:
+            document["explanations"] = _explanations(
+                problem, model, result.evaluation, measure_id, what_if
+            )
+            step("explained the plan")
+        with held.replace() as staging:
+            written = write_outputs(staging, document)
+            target = staging / "explanations.json"
+            text = json.dumps(_explanations_file(document), indent=2, ensure_ascii=False)
+            write_text(target, text + "\n")
+            written.append(target)
+            if report or (staging / "report.html").exists():
+                written += _write_report(staging, document)
+        written = _wrote(folder, written)
     out.print(escape(headline(document).replace("**", "")))
     for section in why_sections(document):
         out.print(f"\n[bold]{escape(section.title)}[/]")
@@ -304,10 +355,6 @@ def _write_report(folder: Path, document: dict[str, Any]) -> list[Path]:
     from seqopt.report.write import write_report
 
     return write_report(folder, document)
-
-
-def _raise(issue: Issue) -> None:
-    raise InputError([issue])
 
 
 def _explanations(
@@ -342,6 +389,7 @@ def _explanations_file(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @app.command("validate")
+@handled
 def validate_command(
     input_path: Annotated[
         Path, typer.Argument(metavar="INPUT", help="Workbook, CSV folder or model file.")
@@ -354,7 +402,7 @@ def validate_command(
             return _load(input_path)[1]
         return read_problem(input_path)
 
-    problem = _guarded(load)
+    problem = load()
     scopes = sum(len(m.scopes) for m in problem.measures)
     out.print(
         f"{input_path}: valid. {len(problem.measures)} measures ({scopes} scopes), "
@@ -378,6 +426,7 @@ def _dynamics_words(problem: Problem) -> str:
 
 
 @app.command("template")
+@handled
 def template_command(
     path: Annotated[
         Path, typer.Argument(help="Where to write: name.xlsx for a workbook, else a CSV folder.")
@@ -396,49 +445,80 @@ def template_command(
             if not path.is_dir():
                 rule = "is a file: a CSV template needs a folder name (or name.xlsx)"
                 raise InputError([Issue(Location(str(path)), rule)])
-            for old in path.glob("*.csv"):
-                old.unlink()
-            write_csv_folder(template_grids(), path)
+            with hold_output(path) as held, held.replace(_not_csv) as staging:
+                write_csv_folder(template_grids(), staging)
         else:
             with atomic_folder(path) as folder:
                 write_csv_folder(template_grids(), folder)
 
-    _guarded(write)
+    write()
     out.print(f"Wrote a blank input to {path}.")
 
 
+def _not_csv(path: Path) -> bool:
+    """Files of a CSV input folder a new set of CSV files keeps (notes, a README)."""
+    return path.suffix.lower() != ".csv"
+
+
 @app.command("convert")
+@handled
 def convert_command(
     source: Annotated[Path, typer.Argument(help="Workbook (.xlsx) or CSV folder.")],
     target: Annotated[Path, typer.Argument(help="name.xlsx for a workbook, else a CSV folder.")],
     overwrite: Annotated[bool, typer.Option(help="Replace an existing target.")] = False,
 ) -> None:
     """Convert an input between a workbook and a folder of CSV files (lossless)."""
-    kind = _guarded(lambda: convert_input(source, target, overwrite=overwrite))
+    kind = convert_input(source, target, overwrite=overwrite)
     out.print(f"Wrote {target} ({'workbook' if kind == 'xlsx' else 'CSV folder'}).")
 
 
 @app.command("check")
+@handled
 def check_command(
     plan_path: Annotated[
         Path, typer.Argument(metavar="PLAN_FILE", help="Plan as CSV, workbook or plan.json.")
     ],
-    model_path: Annotated[Path, typer.Option("--model", help="Model file (TOML).")],
+    model_path: Annotated[Path, typer.Option("--model", help=MODEL_HELP)],
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json/--no-json",
+            help="Print one JSON document (value, each rule broken with its tag, the figures).",
+        ),
+    ] = False,
 ) -> None:
-    """Score a hand-made plan with the evaluator and list every rule it breaks."""
+    """Score a hand-made plan with the evaluator and list every rule it breaks.
 
-    def load() -> tuple[ModelFile, Problem, Any]:
-        model, problem = _load(model_path)
-        return model, problem, read_plan_file(plan_path, problem)
-
-    model, problem, plan = _guarded(load)
+    Exit code 0 when the plan breaks no rule, 4 when it breaks any (each is
+    listed with its tag: docs/outputs.md, "seqopt check"), 2 when the plan file
+    itself has problems.
+    """
+    model, problem = _load(model_path)
+    plan = read_plan_file(plan_path, problem)
     evaluation = evaluate(problem, plan, model.objective)
+    relaxations = plan_relaxations(problem, evaluation.violations)
+    if as_json:
+        found = [
+            {
+                "kind": r.kind,
+                "subject": list(r.subject),
+                "period": problem.periods[r.period]
+                if r.period is not None and 0 <= r.period < problem.horizon
+                else None,
+                "amount": r.amount,
+                "text": r.message,
+            }
+            for r in relaxations
+        ]
+        document = check_document(problem, model, plan_path, evaluation, found)
+        out.print_json(json.dumps(document, ensure_ascii=False), indent=2, highlight=False)
+        raise typer.Exit(Exit.OK if evaluation.feasible else Exit.INFEASIBLE)
     out.print(_plan_table(problem, evaluation))
     kind = model.objective.kind.value
     if kind == "value":
         out.print(
             f"Net value {evaluation.objective:,.2f} (benefit {evaluation.benefit:,.2f}, "
-            f"cost {evaluation.cost:,.2f})."
+            f"cost {evaluation.cost:,.2f}; --json gives every figure in full)."
         )
     else:
         out.print(f"Makespan {evaluation.makespan} periods.")
@@ -448,7 +528,6 @@ def check_command(
     out.print(f"[bold red]The plan breaks {len(evaluation.violations)} rule(s):[/]")
     for violation in evaluation.violations:
         out.print(f"  - {escape(f'[{violation.rule}] {violation.message}')}")
-    relaxations = plan_relaxations(problem, evaluation.violations)
     _print_relaxations([{"text": r.message} for r in relaxations], "this plan break no rule")
     raise typer.Exit(Exit.INFEASIBLE)
 
@@ -462,11 +541,16 @@ def _print_relaxations(relaxations: list[dict[str, Any]], goal: str) -> None:
 
 
 @app.command("generate")
+@handled
 def generate_command(
     target: Annotated[Path, typer.Argument(help="Folder to create: input plus model.toml.")],
-    measures: Annotated[int, typer.Option(min=1, help="Number of measures.")] = 50,
-    scopes: Annotated[int, typer.Option(min=1, help="Scopes per measure.")] = 3,
-    periods: Annotated[int, typer.Option(min=2, help="Periods in the horizon.")] = 40,
+    measures: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Number of measures (at most 10,000).")
+    ] = 50,
+    scopes: Annotated[int, typer.Option(min=1, max=10, help="Scopes per measure (1 to 10).")] = 3,
+    periods: Annotated[
+        int, typer.Option(min=2, max=10_000, help="Periods in the horizon (2 to 10,000).")
+    ] = 40,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same problem.")] = 1,
     xlsx: Annotated[bool, typer.Option(help="Write a workbook instead of a CSV folder.")] = False,
     dynamics: Annotated[
@@ -487,6 +571,7 @@ def generate_command(
 
 
 @app.command("import-psplib")
+@handled
 def import_psplib_command(
     instance: Annotated[Path, typer.Argument(help="A PSPLIB .sm or .mm file.")],
     target: Annotated[Path, typer.Argument(help="Folder to create: input plus model.toml.")],
@@ -520,11 +605,12 @@ def _write_new_model(
             )
         return target / "model.toml"
 
-    model_path = _guarded(write)
+    model_path = write()
     out.print(f"Wrote {model_path} and its input; solve it with: seqopt solve {model_path}")
 
 
 @app.command("report")
+@handled
 def report_command(
     result_dir: Annotated[
         Path,
@@ -535,9 +621,16 @@ def report_command(
 
     The report is drawn from RESULT_DIR/plan.json alone: nothing is solved again.
     """
-    from seqopt.report.write import report_result  # matplotlib is slow to import
+    from seqopt.report.document import plan_path, read_plan
+    from seqopt.report.write import write_report  # matplotlib is slow to import
 
-    page, *charts = _guarded(lambda: report_result(result_dir))
+    folder = plan_path(result_dir).parent
+    with hold_output(folder) as held:
+        holding(folder)
+        document = read_plan(result_dir)
+        step(f"read {plan_path(result_dir)}")
+        with held.replace() as staging:
+            page, *charts = _wrote(folder, write_report(staging, document))
     beside = f" and {len(charts)} chart files (SVG, PNG) beside it" if charts else ""
     out.print(f"Wrote {escape(str(page))}{beside}.")
 
@@ -557,18 +650,25 @@ def _scheduler_available(scheduler: str | None) -> None:
         raise typer.Exit(Exit.INPUT) from None
 
 
-def _base_solve(problem: Problem, model: ModelFile) -> SolveResult:
+def _base_solve(problem: Problem, model: ModelFile, doing: str = "") -> SolveResult:
+    """Solve the model (a Ctrl-C the solver noticed ends the command here)."""
     try:
-        with err.status(f"Solving the base model {model.name}…", spinner="dots"):
-            return solve(problem, model.objective, model.solver)
+        with err.status(f"{doing or f'Solving the base model {model.name}'}…", spinner="dots"):
+            result = solve(problem, model.objective, model.solver)
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
+    interrupt.check()
+    value = f", value {result.objective:,.2f}" if result.objective is not None else ""
+    step(f"solved ({result.status.value}{value})")
+    return result
 
 
 WorkersOption = Annotated[
     int | None,
-    typer.Option(min=1, help="Processes on this machine (default: every core); Dask workers."),
+    typer.Option(
+        min=1, max=256, help="Processes on this machine (default: every core); Dask workers."
+    ),
 ]
 SchedulerOption = Annotated[
     str | None,
@@ -580,18 +680,17 @@ SchedulerOption = Annotated[
 
 
 @app.command("simulate")
+@handled
 def simulate_command(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
-    samples: Annotated[int, typer.Option(min=1, help="Scenarios to draw and solve.")] = 200,
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
+    samples: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Scenarios to draw and solve.")
+    ] = 200,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same results.")] = 1,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
-    ] = None,
-    report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html with the simulation.")
-    ] = False,
+    output: OutOption = None,
+    report: ReportOption = False,
 ) -> None:
     """Draw scenarios from every estimate's range, re-solve each, and judge the base plan.
 
@@ -599,11 +698,27 @@ def simulate_command(
     scenarios.csv (one row per scenario and measure) and samples.csv, beside the
     base plan's plan.json (docs/uncertainty.md).
     """
+    _scheduler_available(scheduler)
+    model, problem = _load(model_path)
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        holding(folder)
+        _simulate(problem, model, samples, seed, workers, scheduler, report, held)
+
+
+def _simulate(
+    problem: Problem,
+    model: ModelFile,
+    samples: int,
+    seed: int,
+    workers: int | None,
+    scheduler: str | None,
+    report: bool,
+    held: OutputFolder,
+) -> None:
     from seqopt.uncertainty.analyses import simulate
     from seqopt.uncertainty.results import write_simulation
 
-    _scheduler_available(scheduler)
-    model, problem = _guarded(lambda: _load(model_path))
     base = _base_solve(problem, model)
     count = workers if workers is not None else os.cpu_count() or 1
     started = time.perf_counter()
@@ -624,12 +739,14 @@ def simulate_command(
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
     elapsed = time.perf_counter() - started
-    folder = output if output is not None else model.output
+    step(f"solved {samples} scenarios")
     document = plan_document(problem, model, base)
-    written = write_outputs(folder, document)
-    written += write_simulation(folder, run.document, problem, run.samples, run.outcomes)
-    if report:
-        written += _write_report(folder, document)
+    with held.replace() as staging:
+        written = write_outputs(staging, document)
+        written += write_simulation(staging, run.document, problem, run.samples, run.outcomes)
+        if report:
+            written += _write_report(staging, document)
+    written = _wrote(held.path, written)
     for line in _simulation_lines(run.document):
         out.print(escape(line))
     out.print(
@@ -672,30 +789,42 @@ def _simulation_lines(document: dict[str, Any]) -> list[str]:
 
 
 @app.command("sensitivity")
+@handled
 def sensitivity_command(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     break_even: Annotated[
         int, typer.Option(min=0, help="Inputs (widest swings first) to find break-even values for.")
     ] = 5,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
-    ] = None,
-    report: Annotated[
-        bool, typer.Option("--report", help="Also write report.html with the tornado.")
-    ] = False,
+    output: OutOption = None,
+    report: ReportOption = False,
 ) -> None:
     """Swing every estimate to its low and high end, one at a time: a tornado of value changes.
 
     Flags swings that change the plan, and finds break-even values at which a
     measure enters or leaves it. Writes sensitivity.json and sensitivity.csv.
     """
+    _scheduler_available(scheduler)
+    model, problem = _load(model_path)
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        holding(folder)
+        _sensitivity(problem, model, break_even, workers, scheduler, report, held)
+
+
+def _sensitivity(
+    problem: Problem,
+    model: ModelFile,
+    break_even: int,
+    workers: int | None,
+    scheduler: str | None,
+    report: bool,
+    held: OutputFolder,
+) -> None:
     from seqopt.uncertainty.analyses import sensitivity
     from seqopt.uncertainty.sensitivity import write_sensitivity
 
-    _scheduler_available(scheduler)
-    model, problem = _guarded(lambda: _load(model_path))
     base = _base_solve(problem, model)
     if base.plan is None:
         err.print(
@@ -721,12 +850,14 @@ def sensitivity_command(
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
-    folder = output if output is not None else model.output
+    step("swung every estimate")
     plan = plan_document(problem, model, base)
-    written = write_outputs(folder, plan)
-    written += write_sensitivity(folder, document)
-    if report:
-        written += _write_report(folder, plan)
+    with held.replace() as staging:
+        written = write_outputs(staging, plan)
+        written += write_sensitivity(staging, document)
+        if report:
+            written += _write_report(staging, plan)
+    written = _wrote(held.path, written)
     out.print(f"Base value {document['base_value']:,.2f}. Widest swings:")
     for swing in document["swings"][:10]:
         changes = [swing[end]["change"] for end in ("low", "high")]
@@ -750,8 +881,8 @@ def _solve_robust(
     level: float,
     seed: int,
     check: int,
-    folder: Path,
-) -> None:
+    held: OutputFolder,
+) -> Status:
     from seqopt.uncertainty.analyses import robust
 
     base = _base_solve(problem, model)
@@ -761,9 +892,14 @@ def _solve_robust(
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
+    interrupt.check()
+    step(f"chose one plan over {count} scenarios")
     document = run.document
-    target = folder / "robust.json"
-    write_text(target, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    with held.replace() as staging:
+        write_text(
+            staging / "robust.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        )
+    target = held.path / "robust.json"
     status = run.robust.status
     out.print(f"Robust plan ({measure.value} over {count} scenarios): {STATUS_WORDS[status]}.")
     for note in document["notes"]:
@@ -795,18 +931,20 @@ def _solve_robust(
                 f"{mean} where it holds."
             )
     out.print(f"[dim]Wrote {target}.[/]")
-    raise typer.Exit(EXIT_FOR_STATUS[status])
+    return status
 
 
 @app.command("version")
+@handled
 def version_command() -> None:
-    """Print the seqopt version."""
+    """Print the seqopt version (as seqopt --version does)."""
     out.print(__version__)
 
 
 def main() -> None:
-    """Entry point of the ``seqopt`` script."""
-    app()
+    """Entry point of the ``seqopt`` script: the Ctrl-C handler is installed for the run."""
+    with interrupt.installed():
+        app()
 
 
-__all__ = ["STATUS_WORDS", "SolveResult", "app", "main"]
+__all__ = ["STATUS_WORDS", "Exit", "SolveResult", "app", "main"]

@@ -106,6 +106,19 @@ class InputError(Exception):
         return "\n".join([head, *(f"  - {issue}" for issue in self.issues)])
 
 
+class OutputError(InputError):
+    """Raised when an output cannot be written: the path, and what stands in the way.
+
+    A subclass of :class:`InputError` because the command line treats both
+    alike (exit code 2, every problem listed, nothing written), and an output
+    path is part of what the user gave.
+    """
+
+    def describe(self) -> str:
+        """Return all issues, one per line, with a heading."""
+        return "\n".join(["Nothing was written:", *(f"  - {issue}" for issue in self.issues)])
+
+
 def raise_if_any(issues: Iterable[Issue]) -> None:
     """Raise :class:`InputError` when ``issues`` is not empty."""
     found = list(issues)

@@ -19,6 +19,7 @@ from seqopt import __version__
 from seqopt.atomic import atomic_files
 from seqopt.data import Problem, ResourceKind
 from seqopt.evaluate import Evaluation
+from seqopt.io.cells import put
 from seqopt.io.plan_file import PLAN_SHEET
 from seqopt.report.tables import Table, inputs_table, plan_tables
 from seqopt.report.why import why_sections
@@ -508,12 +509,84 @@ def _table_sheet(sheet: Any, table: Table) -> None:
 
 
 def _rows(sheet: Any, headers: list[str], rows: list[list[Any]]) -> None:
-    sheet.append(headers)
+    # Cell by cell, not sheet.append: names are untrusted text and must never become formulas.
+    for number, values in enumerate([headers, *rows], start=1):
+        for index, value in enumerate(values, start=1):
+            put(sheet.cell(number, index), value)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
     sheet.freeze_panes = "A2"
     for index, header in enumerate(headers, start=1):
         width = max([len(str(header)), *(len(str(r[index - 1])) for r in rows)], default=10)
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width + 2, 50)
+
+
+CHECK_SCHEMA = "seqopt.check/1"
+
+
+def check_document(
+    problem: Problem,
+    model: ModelFile,
+    plan_file: Path,
+    evaluation: Evaluation,
+    relaxations: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """What ``seqopt check --json`` prints: the plan's value, every rule it breaks, the figures.
+
+    Numbers are given in full precision; a period is its label, or ``null``
+    when it falls after the horizon (a signing or entry into force too late).
+    """
+
+    def label(period: int | None) -> str | None:
+        if period is None or not 0 <= period < problem.horizon:
+            return None
+        return problem.periods[period]
+
+    return {
+        "schema": CHECK_SCHEMA,
+        "seqopt_version": __version__,
+        "model": model.name,
+        "input": {"path": model.input.as_posix(), "sha256": fingerprint(model.input)},
+        "plan_file": plan_file.as_posix(),
+        "objective": {
+            "kind": model.objective.kind.value,
+            "discount_rate": model.objective.discount_rate,
+            "terminal": model.objective.terminal,
+        },
+        "feasible": evaluation.feasible,
+        "value": evaluation.objective,
+        "totals": {
+            "benefit": evaluation.benefit,
+            "cost": evaluation.cost,
+            "lever_cost": evaluation.lever_cost,
+            "net_value": evaluation.benefit - evaluation.cost,
+            "makespan_periods": evaluation.makespan,
+        },
+        "violations": [
+            {
+                "rule": v.rule,
+                "subject": v.subject,
+                "message": v.message,
+                "period": label(v.period),
+                "amount": v.amount,
+                "detail": list(v.detail),
+            }
+            for v in evaluation.violations
+        ],
+        "relaxations": relaxations,
+        "schedule": [
+            {
+                "measure": s.measure,
+                "scope": s.scope,
+                "start": label(s.start),
+                "signing": label(s.signing),
+                "in_force": label(s.in_force),
+                "benefit": s.benefit,
+                "cost": s.cost,
+            }
+            for s in sorted(evaluation.scheduled, key=lambda s: (s.start, s.measure))
+        ],
+        "lever_uses": [
+            {"lever": u.lever, "period": label(u.period)} for u in evaluation.plan.lever_uses
+        ],
+    }

@@ -45,6 +45,10 @@ class Column:
         ``"sheet.column"`` whose values this column must name (drives dropdowns).
     default
         What a blank optional cell means, for the documentation.
+    points
+        Whether the column is in percentage points (support, from 0 to 100):
+        a cell Excel formats as a percentage (it shows 50 % and holds 0.5) is
+        refused rather than read as half a point.
     """
 
     name: str
@@ -57,6 +61,7 @@ class Column:
     estimate: bool = False
     refers_to: str | None = None
     default: str = ""
+    points: bool = False
 
     def headers(self) -> tuple[str, ...]:
         """Return this column's header and, for an estimate, its companions."""
@@ -90,6 +95,15 @@ class Sheet:
             if column.name == name:
                 return column
         raise KeyError(name)
+
+
+LARGEST_QUANTITY = 1e9
+"""Largest benefit, capacity, price or use a cell may hold. Beyond it the integer
+program's coefficients span more than its tolerances allow (HiGHS treats 1e20 as
+infinite), and no plausible value unit or resource count comes near it."""
+
+LONGEST = 10_000
+"""Most periods (or uses) a duration, delay, lag or use limit may count."""
 
 
 def _source() -> Column:
@@ -152,6 +166,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "it lapses.",
                 minimum=1,
                 default="never reviewed, never lapses",
+                maximum=LONGEST,
             ),
             _source(),
         ),
@@ -172,6 +187,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Strategic value per period once in force (value units).",
                 required=True,
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
             ),
             Column(
@@ -180,6 +196,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Negotiation periods before signing (whole number >= 1).",
                 required=True,
                 minimum=1,
+                maximum=LONGEST,
                 estimate=True,
             ),
             _period(
@@ -212,6 +229,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Units available per period (renewable) or in total (nonrenewable).",
                 required=True,
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
             ),
             Column(
@@ -219,6 +237,7 @@ SHEETS: tuple[Sheet, ...] = (
                 Kind.NUMBER,
                 "Cost in value units per unit used (the political cost in the objective).",
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
                 default="0",
             ),
@@ -246,6 +265,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Units available in that period, replacing the resource's capacity.",
                 required=True,
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
             ),
             _distribution(),
@@ -270,6 +290,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Renewable: units in each negotiation period; nonrenewable: units in total.",
                 required=True,
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
             ),
             _distribution(),
@@ -289,6 +310,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Most periods in which it may be used (at most once per period).",
                 required=True,
                 minimum=0,
+                maximum=LONGEST,
             ),
             _period("earliest", "First period it may be used.", default="first period"),
             _period("latest", "Last period it may be used.", default="last period"),
@@ -310,6 +332,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Units per use.",
                 required=True,
                 minimum=0,
+                maximum=LARGEST_QUANTITY,
                 estimate=True,
             ),
             _distribution(),
@@ -341,6 +364,7 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=0,
                 maximum=100,
                 estimate=True,
+                points=True,
             ),
             _distribution(),
             _source(),
@@ -375,12 +399,14 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=-100,
                 maximum=100,
                 estimate=True,
+                points=True,
             ),
             Column(
                 "delay",
                 Kind.INTEGER,
                 "Periods between the use (or entry into force) and the first effect.",
                 minimum=0,
+                maximum=LONGEST,
                 default="0",
             ),
             Column(
@@ -415,6 +441,7 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=0,
                 maximum=100,
                 estimate=True,
+                points=True,
             ),
             _distribution(),
             _source(),
@@ -456,6 +483,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "requires only: least periods between other_measure entering into force and "
                 "measure starting.",
                 minimum=0,
+                maximum=LONGEST,
                 default="0",
             ),
             _source(),
@@ -482,6 +510,7 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=0,
                 maximum=100,
                 estimate=True,
+                points=True,
             ),
             _distribution(),
             _source(),
@@ -510,6 +539,7 @@ SHEETS: tuple[Sheet, ...] = (
                 required=True,
                 minimum=1,
                 estimate=True,
+                maximum=LONGEST,
             ),
             _period(
                 "earliest_start", "First period the upgrade may start.", default="first period"
@@ -523,6 +553,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Least periods between the measure entering into force and the upgrade starting.",
                 minimum=0,
                 default="0",
+                maximum=LONGEST,
             ),
             _distribution(),
             _source(),
@@ -549,6 +580,7 @@ SHEETS: tuple[Sheet, ...] = (
                 required=True,
                 minimum=0,
                 estimate=True,
+                maximum=LARGEST_QUANTITY,
             ),
             _distribution(),
             _source(),
@@ -574,6 +606,7 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=0,
                 maximum=100,
                 estimate=True,
+                points=True,
             ),
             _distribution(),
             _source(),
@@ -631,6 +664,8 @@ SHEETS: tuple[Sheet, ...] = (
                 "falls below 0).",
                 required=True,
                 estimate=True,
+                minimum=-LARGEST_QUANTITY,
+                maximum=LARGEST_QUANTITY,
             ),
             Column(
                 "delay",
@@ -638,6 +673,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Periods between the event and the first change.",
                 minimum=0,
                 default="0",
+                maximum=LONGEST,
             ),
             Column(
                 "decay",
@@ -683,6 +719,7 @@ SHEETS: tuple[Sheet, ...] = (
                 required=True,
                 minimum=0,
                 estimate=True,
+                maximum=LARGEST_QUANTITY,
             ),
             _distribution(),
             _source(),
@@ -714,6 +751,7 @@ SHEETS: tuple[Sheet, ...] = (
                 minimum=-100,
                 maximum=100,
                 estimate=True,
+                points=True,
             ),
             Column(
                 "delay",
@@ -721,6 +759,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "Periods between the period after the signing and the first effect.",
                 minimum=0,
                 default="0",
+                maximum=LONGEST,
             ),
             Column(
                 "decay",

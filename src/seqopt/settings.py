@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
@@ -18,6 +19,19 @@ from typing import Any
 from seqopt.errors import InputError, Issue, Location
 
 PERPETUITY = "perpetuity"
+
+MAX_TERMINAL_PERIODS = 10_000
+"""Most periods beyond the horizon ``terminal`` may count (beyond, use ``"perpetuity"``)."""
+
+MIN_PERPETUITY_RATE = 1e-4
+"""Least discount rate for a perpetuity: it then counts about 10,000 periods, as the
+largest ``terminal``; a smaller rate would weigh benefits beyond the horizon so much
+that the integer program's coefficients lose their meaning."""
+
+MAX_TIME_LIMIT = 7 * 24 * 3600.0
+"""Longest time limit, in seconds: a week. No setting makes a solve run forever."""
+
+MAX_THREADS = 256
 
 
 class ObjectiveKind(StrEnum):
@@ -71,12 +85,19 @@ class ObjectiveSettings:
         return float((1.0 + self.discount_rate) ** -period)
 
     def terminal_weight(self, horizon: int) -> float:
-        """Return the weight of one unit of benefit per period beyond the horizon."""
+        """Return the weight of one unit of benefit per period beyond the horizon.
+
+        In closed form: ``sum(discount(horizon + k) for k < terminal)`` is a
+        geometric series, so a large ``terminal`` costs no time.
+        """
+        rate = self.discount_rate
         if self.terminal == PERPETUITY:
-            rate = self.discount_rate
             return self.discount(horizon) * (1.0 + rate) / rate
         assert isinstance(self.terminal, int)
-        return sum(self.discount(horizon + k) for k in range(self.terminal))
+        if rate == 0:
+            return float(self.terminal)
+        ratio = 1.0 / (1.0 + rate)
+        return self.discount(horizon) * (1.0 - ratio**self.terminal) / (1.0 - ratio)
 
 
 class SolverName(StrEnum):
@@ -148,6 +169,21 @@ class ModelFile:
         return replace(self, solver=replace(self.solver, **kept))
 
 
+def default_model(input_path: Path) -> ModelFile:
+    """The model of an input given without a model file: default settings, named after it.
+
+    ``seqopt solve inputs/japan_rok.xlsx`` solves the input with the defaults
+    of every setting and writes to ``reports/japan_rok``.
+    """
+    name = _name(input_path.stem, str(input_path), []) if input_path.stem else "model"
+    return ModelFile(input_path, name, input_path, Path("reports") / name)
+
+
+def is_input(path: Path) -> bool:
+    """Whether ``path`` names an input (a workbook or a CSV folder) rather than a model file."""
+    return path.is_dir() or path.suffix.lower() in {".xlsx", ".xlsm"}
+
+
 def read_model_file(path: Path) -> ModelFile:
     """Read a model file, raising :class:`InputError` with every problem found."""
     file = str(path)
@@ -166,7 +202,7 @@ def read_model_file(path: Path) -> ModelFile:
     model = _section(data, "model", file, issues)
     _only_keys(model, {"name", "input", "output", "description"}, "model", file, issues)
     base = path.parent
-    name = str(model.get("name", path.stem))
+    name = _name(model.get("name", path.stem), file, issues)
     input_path = _input_path(model, base, file, issues)
     output = _join(base, str(model["output"])) if "output" in model else Path("reports") / name
     objective = _objective(_section(data, "objective", file, issues), file, issues)
@@ -177,6 +213,23 @@ def read_model_file(path: Path) -> ModelFile:
     return ModelFile(
         path, name, input_path, output, objective, solver, str(model.get("description", ""))
     )
+
+
+_NAME = re.compile(r"[^\x00-\x1f\x7f/\\:*?\"<>|]{1,100}")
+
+
+def _name(raw: object, file: str, issues: list[Issue]) -> str:
+    """A model name: the default output folder is ``reports/<name>``, so it is never a path."""
+    name = str(raw).strip()
+    if not isinstance(raw, str) or not _NAME.fullmatch(name) or name.startswith(".") or name != raw:
+        rule = (
+            'must be a plain name of 1 to 100 characters, without / \\ : * ? " < > |, '
+            "control characters, surrounding spaces or a leading dot (it names the output "
+            "folder reports/<name>; set model.output for another place)"
+        )
+        issues.append(Issue(Location(file, key="model.name"), rule, raw))
+        return "model"
+    return name
 
 
 def _section(data: dict[str, Any], name: str, file: str, issues: list[Issue]) -> dict[str, Any]:
@@ -230,13 +283,22 @@ def _objective(section: dict[str, Any], file: str, issues: list[Issue]) -> Objec
         issues.append(Issue(where("discount_rate"), "must be a number from 0 to below 1", rate))
         rate = default.discount_rate
     terminal = section.get("terminal", default.terminal)
-    valid_count = isinstance(terminal, int) and not isinstance(terminal, bool) and terminal >= 0
+    valid_count = (
+        isinstance(terminal, int)
+        and not isinstance(terminal, bool)
+        and 0 <= terminal <= MAX_TERMINAL_PERIODS
+    )
     if not valid_count and terminal != PERPETUITY:
-        rule = "must be a whole number of periods >= 0 or 'perpetuity'"
+        rule = (
+            f"must be a whole number of periods from 0 to {MAX_TERMINAL_PERIODS:,} or 'perpetuity'"
+        )
         issues.append(Issue(where("terminal"), rule, terminal))
         terminal = default.terminal
-    if terminal == PERPETUITY and rate <= 0:
-        rule = "a perpetuity needs objective.discount_rate > 0"
+    if terminal == PERPETUITY and rate < MIN_PERPETUITY_RATE:
+        rule = (
+            f"a perpetuity needs objective.discount_rate >= {MIN_PERPETUITY_RATE:g} (at a lower "
+            f"rate it counts more than {MAX_TERMINAL_PERIODS:,} periods)"
+        )
         issues.append(Issue(where("terminal"), rule, terminal))
         terminal = default.terminal
     tie_break = section.get("tie_break", default.tie_break)
@@ -265,16 +327,18 @@ def _solver(section: dict[str, Any], file: str, issues: list[Issue]) -> SolverSe
         issues.append(Issue(where("name"), f"must be one of {known}", name))
         name = default.name.value
     time_limit = section.get("time_limit", default.time_limit)
-    if not _positive_number(time_limit):
-        issues.append(Issue(where("time_limit"), "must be a number of seconds > 0", time_limit))
+    if not _positive_number(time_limit) or float(time_limit or 0) > MAX_TIME_LIMIT:
+        rule = f"must be a number of seconds > 0 and at most {MAX_TIME_LIMIT:,.0f} (a week)"
+        issues.append(Issue(where("time_limit"), rule, time_limit))
         time_limit = default.time_limit
     gap = section.get("gap", default.gap)
     if not isinstance(gap, int | float) or isinstance(gap, bool) or not 0 <= gap < 1:
         issues.append(Issue(where("gap"), "must be a number from 0 to below 1", gap))
         gap = default.gap
     threads = section.get("threads", default.threads)
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        issues.append(Issue(where("threads"), "must be a whole number >= 1", threads))
+    if not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= MAX_THREADS:
+        rule = f"must be a whole number from 1 to {MAX_THREADS}"
+        issues.append(Issue(where("threads"), rule, threads))
         threads = default.threads
     log = section.get("log", default.log)
     if not isinstance(log, bool):

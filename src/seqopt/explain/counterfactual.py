@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 
+from seqopt import interrupt
 from seqopt.data import Estimate, Force, Problem, ResourceKind
 from seqopt.evaluate import Evaluation
 from seqopt.plan import Plan
@@ -349,7 +350,12 @@ def all_counterfactuals(
             if done is not None:
                 done()
         return forcings, changes
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with (
+        ProcessPoolExecutor(
+            max_workers=workers, initializer=interrupt.worker_ignores_ctrl_c
+        ) as pool,
+        interrupt.cancel_on_exit(pool),
+    ):
         for found, needed in pool.map(task, measure_ids):
             forcings += found
             changes += needed

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from seqopt.atomic import atomic_folder
+from seqopt.atomic import atomic_folder, hold_output
 from seqopt.errors import InputError, Issue, Location
 from seqopt.io.tables import Cell, Table, Tables, number_from_text, read_tables, write_csv_folder
 from seqopt.io.workbook import Grid, write_workbook
@@ -31,6 +31,7 @@ def convert(source: Path, target: Path, *, overwrite: bool = False) -> str:
         When the source cannot be read, or the target exists and ``overwrite`` is false.
     """
     tables = read_tables(source)
+    tables.raise_for_issues()  # a cell that cannot be read cannot be carried over
     if target.exists() and not overwrite:
         rule = "already exists: choose another name, or pass --overwrite to replace it"
         raise InputError([Issue(Location(str(target)), rule)])
@@ -41,19 +42,21 @@ def convert(source: Path, target: Path, *, overwrite: bool = False) -> str:
         write_workbook(target, grids)
         return "xlsx"
     if target.exists():
-        _clear_csv_folder(target)
-        write_csv_folder(grids, target)
+        if not target.is_dir():
+            rule = "is a file, not a folder of CSV files"
+            raise InputError([Issue(Location(str(target)), rule)])
+        # The new CSV files replace the old ones together; other files (notes) stay. A row
+        # that did not change keeps its line as it was, so version control shows only changes.
+        with hold_output(target) as held, held.replace(_not_csv) as staging:
+            write_csv_folder(grids, staging, like=target)
     else:
         with atomic_folder(target) as folder:
             write_csv_folder(grids, folder)
     return "csv"
 
 
-def _clear_csv_folder(folder: Path) -> None:
-    if not folder.is_dir():
-        raise InputError([Issue(Location(str(folder)), "is a file, not a folder of CSV files")])
-    for file in folder.glob("*.csv"):
-        file.unlink()
+def _not_csv(path: Path) -> bool:
+    return path.suffix.lower() != ".csv"
 
 
 def tables_to_grids(tables: Tables) -> dict[str, Grid]:

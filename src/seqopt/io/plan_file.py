@@ -46,7 +46,9 @@ def read_plan_file(path: Path, problem: Problem) -> Plan:
     if path.suffix.lower() == ".csv":
         table = read_csv_table(path)
     elif path.suffix.lower() in {".xlsx", ".xlsm"}:
-        sheets = read_tables(path).sheets
+        tables = read_tables(path)
+        tables.raise_for_issues()
+        sheets = tables.sheets
         if PLAN_SHEET in sheets:
             table = sheets[PLAN_SHEET]
         elif sheets:

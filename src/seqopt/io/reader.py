@@ -1,8 +1,10 @@
 """Read an input (workbook or CSV folder) into a :class:`~seqopt.data.Problem`.
 
-Three passes, each collecting every problem it finds before any is raised:
+Three passes, each collecting every problem it finds before any is raised
+(together with the cells :mod:`seqopt.io.tables` could not read at all):
 
-1. the shape: every sheet and every required column is there;
+1. the shape: every sheet and every required column is there, and no column
+   header is a near miss of a known one (``duration_hihg``);
 2. the cells: types, ranges, choices, blanks, ``low <= base <= high``, period
    labels, duplicate keys;
 3. the links: :func:`seqopt.validate.problem_issues` on the assembled problem
@@ -12,7 +14,6 @@ Three passes, each collecting every problem it finds before any is raised:
 from __future__ import annotations
 
 import difflib
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -41,8 +42,17 @@ from seqopt.data import (
     Upgrade,
 )
 from seqopt.errors import InputError, Issue, Location, Origin
-from seqopt.io.tables import Cell, Row, Table, Tables, number_from_text, read_tables
-from seqopt.schema import SHEETS, SHEETS_BY_NAME, Column, Kind, Sheet
+from seqopt.io.numbers import read_number
+from seqopt.io.tables import Cell, Row, Table, Tables, read_tables
+from seqopt.schema import (
+    LARGEST_QUANTITY,
+    LONGEST,
+    SHEETS,
+    SHEETS_BY_NAME,
+    Column,
+    Kind,
+    Sheet,
+)
 from seqopt.validate import problem_issues
 
 Value = str | int | float | Estimate | None
@@ -86,7 +96,7 @@ def problem_from_tables(tables: Tables, name: str) -> Problem:
     """Read and validate already loaded tables."""
     reader = _Reader(tables)
     problem = reader.problem(name)
-    issues = [*reader.issues, *(problem_issues(problem) if problem else [])]
+    issues = [*tables.issues, *reader.issues, *(problem_issues(problem) if problem else [])]
     if issues or problem is None:
         raise InputError(issues)
     return problem
@@ -135,18 +145,23 @@ class _Reader:
                 if not sheet.optional:
                     self.issues.append(self._missing_sheet(sheet))
                 continue
+            if not table.readable:
+                continue  # the file itself is reported already
             complete = True
+            unknown = [h for h in table.headers if h and h not in sheet.headers()]
             for column in sheet.columns:
                 if column.name not in table.headers and (
                     column.required or column.name == "source"
                 ):
                     complete = False
-                    # A header the sheet knows (such as threshold_low) is no misspelling.
-                    unknown = [h for h in table.headers if h not in sheet.headers()]
-                    near = difflib.get_close_matches(column.name, unknown, n=1)
-                    hint = f"Found {near[0]!r} instead." if near else ""
-                    where = table.location(1, column.name)
-                    self.issues.append(Issue(where, "required column is missing", hint=hint))
+                    self.issues.append(
+                        Issue(
+                            table.location(1, column.name),
+                            "required column is missing",
+                            hint=_missing_column_hint(column.name, unknown, table),
+                        )
+                    )
+            self.issues += _near_misses(table, sheet, unknown)
             if complete:
                 usable.add(sheet.name)
         return usable
@@ -171,6 +186,7 @@ class _Reader:
         table = self.tables.sheets[sheet_name]
         sheet = SHEETS_BY_NAME[sheet_name]
         records = []
+        known = set(sheet.headers())
         for row in table.rows:
             issues: list[Issue] = []
             values = {
@@ -178,7 +194,8 @@ class _Reader:
             }
             _apply_distribution(values)
             self.issues.extend(issues)
-            records.append(Record(Origin(table.file, table.sheet, row.number), values, not issues))
+            ok = not issues and not (row.unread & known)
+            records.append(Record(Origin(table.file, table.sheet, row.number), values, ok))
         return records
 
     def _check_keys(self, records: dict[str, list[Record]]) -> None:
@@ -651,6 +668,8 @@ def _read_cell(
     """Read one cell (and, for an estimate, its low/high companions)."""
     raw = row.cells.get(column.name)
     where = table.location(row.number, column.name)
+    if any(header in row.unread for header in column.headers()):
+        return None  # reported by the tables already
     if raw is None:
         if column.required:
             issues.append(Issue(where, "required value is missing", raw))
@@ -678,17 +697,14 @@ def _read_cell(
             issues.append(Issue(where, f"must be one of {', '.join(column.choices)}", raw))
             return None
         return text
-    base = _read_number(raw, column, where, issues)
+    base = _read_number(raw, row, column, column.name, where, issues)
     if base is None or not column.estimate:
         return base
     bounds = []
     for header in column.headers()[1:]:
         value = row.cells.get(header)
-        bound = (
-            base
-            if value is None
-            else _read_number(value, column, table.location(row.number, header), issues)
-        )
+        at = table.location(row.number, header)
+        bound = base if value is None else _read_number(value, row, column, header, at, issues)
         bounds.append(bound)
     low, high = bounds
     if low is None or high is None:
@@ -711,20 +727,21 @@ def _read_cell(
 
 
 def _read_number(
-    raw: Cell, column: Column, where: Location, issues: list[Issue]
+    raw: Cell, row: Row, column: Column, header: str, where: Location, issues: list[Issue]
 ) -> int | float | None:
-    number: int | float | None
-    if isinstance(raw, int | float):
-        number = raw
-    else:
-        number = number_from_text(str(raw).replace(",", "")) if raw is not None else None
-        if number is None:
-            try:
-                number = float(str(raw))
-            except ValueError:
-                number = None
-    if number is None or not math.isfinite(number):
-        issues.append(Issue(where, "must be a number", raw))
+    if column.points and header in row.percent:
+        shown = f"{raw:.0%}" if isinstance(raw, int | float) else raw
+        rule = (
+            "is formatted as a percentage in Excel: the cell shows "
+            f"{shown} but holds {raw}, and seqopt reads percentages as points from 0 to 100"
+        )
+        hint = f"Type {_points(raw)} and format the cell as a number (Home > Number > General)."
+        issues.append(Issue(where, rule, hint=hint))
+        return None
+    number, problem = read_number(raw, percent_points=column.points)
+    if number is None:
+        assert problem is not None
+        issues.append(Issue(where, problem.rule, raw, hint=problem.hint))
         return None
     if column.kind is Kind.INTEGER:
         if float(number) != int(number):
@@ -735,16 +752,30 @@ def _read_number(
             return None
         number = int(number)
     if column.minimum is not None and number < column.minimum:
-        issues.append(Issue(where, _range_rule(column), raw))
+        issues.append(Issue(where, _range_rule(column, too_large=False), raw))
         return None
     if column.maximum is not None and number > column.maximum:
-        issues.append(Issue(where, _range_rule(column), raw))
+        issues.append(Issue(where, _range_rule(column, too_large=True), raw))
         return None
     return number
 
 
-def _range_rule(column: Column) -> str:
+def _points(raw: Cell) -> str:
+    """A percentage cell's value as the points seqopt wants (0.5 -> 50)."""
+    if not isinstance(raw, int | float):
+        return "the number of points"
+    return f"{100 * raw:g}"
+
+
+def _range_rule(column: Column, *, too_large: bool) -> str:
     noun = "a whole number" if column.kind is Kind.INTEGER else "a number"
+    if column.maximum in (LARGEST_QUANTITY, LONGEST):  # a sanity limit, not the column's range
+        if too_large:
+            return (
+                f"must be {noun} <= {column.maximum:g} (seqopt's limit for {column.name}: "
+                "larger values are beyond what it computes reliably)"
+            )
+        return f"must be {noun} >= {column.minimum:g}"
     if column.minimum is not None and column.maximum is not None:
         return f"must be {noun} from {column.minimum:g} to {column.maximum:g}"
     if column.minimum is not None:
@@ -756,6 +787,37 @@ def _as_text(raw: Cell) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return str(raw).strip()
+
+
+def _near_misses(table: Table, sheet: Sheet, unknown: list[str]) -> list[Issue]:
+    """Unknown headers that look like a misspelt known one (``duration_hihg``).
+
+    Other unknown columns are notes, ignored by the reader and kept by
+    ``seqopt convert``; a near miss would silently drop what the planner meant.
+    """
+    issues = []
+    # Missing required columns are reported with their own "Found ... instead".
+    reported = {c.name for c in sheet.columns if c.required or c.name == "source"}
+    candidates = [h for h in sheet.headers() if h not in table.headers and h not in reported]
+    for header in unknown:
+        near = difflib.get_close_matches(header, candidates, n=1, cutoff=0.8)
+        near = near or [h for h in candidates if h.casefold() == header.strip().casefold()]
+        if near:
+            rule = f"is not a column of sheet {sheet.name}; it looks like a misspelt {near[0]!r}"
+            hint = f"Rename it {near[0]!r} (or give a note column a name of its own)."
+            issues.append(Issue(table.location(1, header), rule, hint=hint))
+    return issues
+
+
+def _missing_column_hint(name: str, unknown: list[str], table: Table) -> str:
+    if len(table.headers) == 1 and (";" in table.headers[0] or "\t" in table.headers[0]):
+        return (
+            "The file separates cells with semicolons or tabs; seqopt reads commas. "
+            "Save it from Excel as 'CSV UTF-8 (Comma delimited)'."
+        )
+    # A header the sheet knows (such as threshold_low) is no misspelling.
+    near = difflib.get_close_matches(name, unknown, n=1)
+    return f"Found {near[0]!r} instead." if near else ""
 
 
 def _near(label: str, known: Iterable[str]) -> str:

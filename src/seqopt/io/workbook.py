@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from seqopt.atomic import atomic_file
+from seqopt.io.cells import put
 from seqopt.io.tables import README_SHEET, Cell
 from seqopt.schema import SHEETS, SHEETS_BY_NAME, Column, Kind, Sheet
 
@@ -117,7 +118,8 @@ def _data_sheet(
     sheet: Sheet | None,
     layout: Mapping[str, tuple[str, ...]],
 ) -> None:
-    worksheet.append(list(headers))
+    for index, header in enumerate(headers, start=1):
+        put(worksheet.cell(1, index), header)
     for number, row in enumerate(rows, start=2):
         for index, value in enumerate(row, start=1):
             _put(worksheet.cell(number, index), value)
@@ -140,16 +142,15 @@ def _data_sheet(
 def _put(cell: Any, value: Cell) -> None:
     """Write one value so that reading the workbook back gives exactly that value.
 
-    openpyxl would store text starting with ``=`` as a formula (read back as
-    blank) and spell numbers with 16 significant digits (0.30000000000000004
-    becomes 0.3, 1.0 becomes the integer 1); a CSV cell must survive both.
+    Text is a string cell, never a formula (:func:`seqopt.io.cells.put`), and
+    numbers keep their shortest exact spelling: openpyxl would write 16
+    significant digits (0.30000000000000004 becomes 0.3, 1.0 becomes the
+    integer 1); a CSV cell must survive both.
     """
     if isinstance(value, float) and not math.isfinite(value):
         value = repr(value)  # Excel has no NaN or infinity: keep the spelling as text
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    elif isinstance(value, int | float):
+    put(cell, value)
+    if isinstance(value, int | float):
         cell._value = repr(value)  # the number as written in the file: shortest exact spelling
 
 

@@ -70,6 +70,7 @@ def plot_resource(
         ax.set_title(f"{short(data['name'], 80)}{unit}: {total:g} of {capacity:g} used")
         handles = [_capacity_key()[0], *_budget_key()]
     ax.grid(axis="y", color=GRID, linewidth=0.7)
+    ax.set_ylabel(data["unit"] or "units")
     if legend:
         ax.legend(handles=handles, loc="upper right", frameon=True, framealpha=0.9)
 
@@ -79,7 +80,8 @@ def resources_figure(document: dict[str, Any]) -> Figure | None:
     resources = document.get("resources", {})
     if not resources:
         return None
-    panel, gap, top, bottom = 1.6, 0.62, 0.75, 0.4
+    # Every panel has its own period labels: a reader of a tall chart keeps the time axis.
+    panel, gap, top, bottom = 1.6, 0.85, 0.75, 0.6
     height = panel * len(resources) + gap * (len(resources) - 1) + top + bottom
     with style():
         figure = Figure(figsize=(WIDTH, height))
@@ -88,19 +90,19 @@ def resources_figure(document: dict[str, Any]) -> Figure | None:
         for number, key in enumerate(resources):
             y -= panel
             ax = figure.add_axes(
-                (0.65 / WIDTH, y / height, (WIDTH - 0.65 - 0.3) / WIDTH, panel / height),
+                (0.85 / WIDTH, y / height, (WIDTH - 0.85 - 0.3) / WIDTH, panel / height),
                 sharex=first,
             )
             first = first or ax
             plot_resource(document, key, ax, legend=False)
-            if number < len(resources) - 1:
-                ax.tick_params(axis="x", labelbottom=False)
+            if number == len(resources) - 1:
+                ax.set_xlabel("Period")
             y -= gap
         budgets = any(not isinstance(r["capacity"], list) for r in resources.values())
         figure.legend(
             handles=_capacity_key() + (_budget_key() if budgets else []),
             loc="upper left",
-            bbox_to_anchor=(0.65 / WIDTH - 0.005, 1 - 0.04 / height),
+            bbox_to_anchor=(0.85 / WIDTH - 0.005, 1 - 0.04 / height),
             ncols=5,
             handlelength=2.0,
         )

@@ -17,8 +17,10 @@ from seqopt.report.style import (
     FAINT,
     INK,
     MUTED,
+    TALL_ROWS,
     WIDTH,
     darken,
+    distinct_labels,
     empty,
     lighten,
     period_axis,
@@ -71,14 +73,21 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
     levers = _lever_rows(document)
     events = _event_rows(document)
     colours = scope_colours(document)
-    period_axis(ax, periods)
+    marker_rows = _marker_rows(document)
+    tall = len(schedule) + len(marker_rows) >= TALL_ROWS
+    period_axis(ax, periods, top=tall)
+    ax.set_xlabel("Period")
     if not schedule and not levers:
         empty(ax, "No measure is in the plan.")
         return
     label_x = blended_transform_factory(ax.transAxes, ax.transData)
 
     def label(row: float, text: str, **style: Any) -> None:
-        ax.text(-0.012, row, short(text), transform=label_x, ha="right", va="center", **style)
+        ax.text(-0.012, row, text, transform=label_x, ha="right", va="center", **style)
+
+    names = distinct_labels(
+        [item["measure_name"] for item in schedule] + [name for _, name in marker_rows]
+    )
 
     def at(key: str | None) -> int:
         """A period's index, or the horizon for a label after it (``None``)."""
@@ -111,15 +120,15 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
                 color=ALERT,
                 gid=f"backlash-{item['measure']}",
             )
-        label(row - 0.15, item["measure_name"])
+        label(row - 0.15, names[row])
         scope = item["scope_name"] + (f" → {upgrade['scope_name']}" if upgrade else "")
-        label(row + 0.24, scope, fontsize=8.5, color=MUTED)
+        label(row + 0.24, short(scope), fontsize=8.5, color=MUTED)
     top = len(schedule) - 0.5
-    rows = _marker_rows(document)
+    rows = marker_rows
     section = ""
     step = LEVER_ROW / ROW
     y = top + 0.5 - step  # a heading takes a row: the first one's line is at top + 0.1
-    for heading, name in rows:
+    for number, (heading, name) in enumerate(rows):
         if heading != section:
             section = heading
             y += step
@@ -139,7 +148,7 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
                     color=INK if weight >= 1 else "white",
                     markeredgecolor=INK,
                 )
-        label(y, name, fontsize=9, color=MUTED)
+        label(y, names[len(schedule) + number], fontsize=9, color=MUTED)
     bottom = y + 0.7 * step if rows else top + 0.5
     ax.set_ylim(bottom, -0.5)
     ax.set_yticks([])
@@ -155,7 +164,7 @@ def plot_roadmap(document: dict[str, Any], ax: Axes) -> None:
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
         ncols=4,
-        borderaxespad=0.4,
+        borderaxespad=2.0 if tall else 0.4,  # above the period labels of a tall roadmap
         handlelength=1.6,
     )
 
@@ -239,7 +248,7 @@ def _roadmap_key(
 
 def _label_margin(names: Sequence[str]) -> float:
     """Inches to leave left of the roadmap for row labels."""
-    longest = max((len(short(n)) for n in names), default=10)
+    longest = max((len(n) for n in distinct_labels(names)), default=10)
     return min(max(1.2, 0.083 * longest + 0.3), 4.2)
 
 
@@ -250,7 +259,8 @@ def roadmap_figure(document: dict[str, Any]) -> Figure:
     headings = len({heading for heading, _ in rows})
     below = len(rows) + headings + 0.2
     plot_height = max(len(schedule), 1) * ROW + below * LEVER_ROW * bool(rows)
-    top, bottom = 0.45, 0.4
+    tall = len(schedule) + len(rows) >= TALL_ROWS
+    top, bottom = (0.75 if tall else 0.45), 0.6
     height = plot_height + top + bottom
     names = [s["measure_name"] for s in schedule] + [name for _, name in rows]
     left = _label_margin(names)

@@ -56,6 +56,9 @@ SVG_METADATA: dict[str, Any] = {"Date": None, "Creator": None, "Format": None, "
 """No date, program or Dublin Core block: repeatable bytes, and no URL in the file."""
 LABEL_CHARACTERS = 44
 """Longest name drawn in a chart; tables carry the full names."""
+TALL_ROWS = 12
+"""Rows from which a chart repeats its period labels above the plot: a reader
+scrolling down a tall chart keeps the time axis in view."""
 
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans CJK KR", "Noto Sans CJK SC", "Noto Sans CJK TC")
 """Fallbacks for Japanese, Korean and Chinese names, used when installed."""
@@ -133,6 +136,35 @@ def short(text: str, limit: int = LABEL_CHARACTERS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def distinct_labels(texts: Sequence[str], limit: int = LABEL_CHARACTERS) -> list[str]:
+    """Labels for rows of a chart, each at most ``limit`` characters and never two alike.
+
+    A long name is cut in the middle (its start and its end stay), since names
+    built from parts ("GSOMIA (Full text): benefit", "…: duration") differ at
+    the end as often as at the start; names that still read the same are numbered.
+    """
+    cut = [_middle(text, limit) for text in texts]
+    seen: dict[str, int] = {}
+    labels = []
+    for label in cut:
+        count = seen.get(label, 0) + 1
+        seen[label] = count
+        labels.append(label if count == 1 else f"{_middle(label, limit - 4)} ({count})")
+    return labels
+
+
+def _middle(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    owner, colon, what = text.rpartition(": ")
+    if colon and len(what) <= limit - 14:
+        # "Measure (scope): what": the what is kept whole, the owner is shortened.
+        return short(owner, limit - len(what) - 2) + ": " + what
+    head = (limit - 1) * 3 // 5
+    tail = limit - 1 - head
+    return text[:head].rstrip() + "…" + text[len(text) - tail :].lstrip()
+
+
 def lighten(colour: str, amount: float) -> str:
     """Mix ``colour`` with white (``amount`` 0: unchanged, 1: white)."""
     red, green, blue = to_rgb(colour)
@@ -168,8 +200,13 @@ def axes_size(ax: Axes) -> tuple[float, float]:
     return box.width * width * 72, box.height * height * 72
 
 
-def period_axis(ax: Axes, periods: Sequence[str], *, labels: bool = True) -> None:
-    """Period cells on the x axis: a light line between periods, labels thinned to fit."""
+def period_axis(
+    ax: Axes, periods: Sequence[str], *, labels: bool = True, top: bool = False
+) -> None:
+    """Period cells on the x axis: a light line between periods, labels thinned to fit.
+
+    With ``top``, the labels are repeated above the plot (for tall charts).
+    """
     count = len(periods)
     ax.set_xlim(0, count)
     width_points, _ = axes_size(ax)
@@ -179,7 +216,7 @@ def period_axis(ax: Axes, periods: Sequence[str], *, labels: bool = True) -> Non
     ticks = list(range(0, count, step))
     ax.set_xticks([t + 0.5 for t in ticks], [periods[t] for t in ticks] if labels else [])
     ax.set_xticks(range(count + 1), minor=True)
-    ax.tick_params(axis="x", which="both", length=0)
+    ax.tick_params(axis="x", which="both", length=0, labeltop=top and labels)
     ax.grid(axis="x", which="minor", color=GRID, linewidth=0.7)
     ax.set_axisbelow(True)
 

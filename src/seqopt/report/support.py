@@ -219,6 +219,7 @@ def plot_support(document: dict[str, Any], series: str, ax: Axes) -> None:
     _dynamics_marks(document, series, ax, index, colours)
     ax.grid(axis="y", color=GRID, linewidth=0.7)
     ax.set_title(short(document["support"][series]["name"], 90))
+    ax.set_ylabel("Support (%)")
     _threshold_labels(ax, named, low - pad, high + pad)
 
 
@@ -342,7 +343,8 @@ def support_figure(document: dict[str, Any]) -> Figure | None:
     panel = [max(1.9, 1.0 + 0.17 * len(labelled(thresholds(document, s)))) for s in series]
     extra = _dynamics_key(document)
     legend_rows = math.ceil((4 + len(extra)) / 4)
-    gap, top, bottom = 0.55, 0.55 + 0.3 * (legend_rows - 1), 0.4
+    # Every panel has its own period labels: a reader of a tall chart keeps the time axis.
+    gap, top, bottom = 0.8, 0.55 + 0.3 * (legend_rows - 1), 0.6
     height = sum(panel) + gap * (len(series) - 1) + top + bottom
     with style():
         figure = Figure(figsize=(WIDTH, height))
@@ -351,13 +353,13 @@ def support_figure(document: dict[str, Any]) -> Figure | None:
         for number, (key, size) in enumerate(zip(series, panel, strict=True)):
             y -= size
             ax = figure.add_axes(
-                (0.65 / WIDTH, y / height, (WIDTH - 0.65 - 3.9) / WIDTH, size / height),
+                (0.85 / WIDTH, y / height, (WIDTH - 0.85 - 3.9) / WIDTH, size / height),
                 sharex=axes[0] if axes else None,
             )
             axes.append(ax)
             plot_support(document, key, ax)
-            if number < len(series) - 1:
-                ax.tick_params(axis="x", labelbottom=False)
+            if number == len(series) - 1:
+                ax.set_xlabel("Period")
             y -= gap
         figure.legend(
             handles=[
@@ -385,7 +387,7 @@ def support_figure(document: dict[str, Any]) -> Figure | None:
                 *extra,
             ],
             loc="upper left",
-            bbox_to_anchor=(0.65 / WIDTH - 0.005, 1 - 0.04 / height),
+            bbox_to_anchor=(0.85 / WIDTH - 0.005, 1 - 0.04 / height),
             ncols=4,
             handlelength=2.2,
         )

@@ -7,7 +7,7 @@ charts here are pure functions of those parts (each returns ``None`` when its
 part is absent), drawn in the house style:
 
 - core index: a bar per measure, the share of scenarios in which it is in the
-  optimal plan, with a 95 % sampling interval;
+  optimal plan, with its 95 % Wilson interval (which stays within 0 to 100 %);
 - signing periods: a heatmap of the share of scenarios in which each measure is
   signed in each period;
 - values and regret: the distribution of the optimal value against the base
@@ -33,14 +33,16 @@ from seqopt.report.style import (
     INK,
     MUTED,
     PALETTE,
+    TALL_ROWS,
     WIDTH,
+    distinct_labels,
     empty,
     lighten,
     period_axis,
-    short,
     style,
 )
 from seqopt.report.tables import Column, Table
+from seqopt.uncertainty.sampling import wilson_interval
 
 TORNADO_BARS = 15
 """Estimates shown in the tornado (the widest swings); the CSV has them all."""
@@ -49,24 +51,44 @@ LOW_COLOUR = PALETTE[0]
 HIGH_COLOUR = PALETTE[1]
 
 
+def interval(measure: dict[str, Any], solved: int) -> tuple[float, float]:
+    """A measure's 95 % interval of its core index (Wilson; computed for older files)."""
+    if "interval_95" in measure:
+        low, high = measure["interval_95"]
+        return float(low), float(high)
+    return wilson_interval(measure["core_index"], solved)
+
+
 def plot_core_index(simulation: dict[str, Any], ax: Axes) -> None:
-    """Bars: the share of scenarios in which each measure is in the optimal plan (input order)."""
+    """Bars: the share of scenarios in which each measure is in the optimal plan (input order).
+
+    Whiskers show the 95 % Wilson interval, which stays within 0 to 100 %; the
+    shares are written in a column right of 100 %, clear of the whiskers.
+    """
     measures = simulation["measures"]
-    names = [short(m["measure_name"]) for m in measures]
+    names = distinct_labels([m["measure_name"] for m in measures])
     shares = [m["core_index"] for m in measures]
-    errors = [1.96 * m["standard_error"] for m in measures]
+    bounds = [interval(m, simulation["solved"]) for m in measures]
+    below = [max(share - low, 0.0) for share, (low, _) in zip(shares, bounds, strict=True)]
+    above = [max(high - share, 0.0) for share, (_, high) in zip(shares, bounds, strict=True)]
     ys = list(range(len(measures)))
     ax.barh(ys, shares, height=0.6, color=BAR, zorder=2)
-    ax.errorbar(shares, ys, xerr=errors, fmt="none", ecolor=INK, elinewidth=0.9, capsize=2.5)
+    ax.errorbar(
+        shares, ys, xerr=[below, above], fmt="none", ecolor=INK, elinewidth=0.9, capsize=2.5
+    )
     for y, share in zip(ys, shares, strict=True):
-        ax.text(min(share, 1.0) + 0.012, y, f"{share:.0%}", va="center", fontsize=9, color=MUTED)
+        ax.text(1.025, y, f"{share:.0%}", va="center", fontsize=9, color=MUTED)
     ax.set_yticks(ys, names)
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.12)
+    ax.set_xlim(0, 1.1)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
     ax.grid(axis="x", color=GRID, linewidth=0.7)
     ax.set_axisbelow(True)
-    ax.set_xlabel(f"Share of {simulation['solved']} scenarios in which it is in the optimal plan")
+    ax.set_xlabel(
+        f"Share of {simulation['solved']} scenarios in which it is in the optimal plan "
+        "(whiskers: 95 % interval)"
+    )
+    ax.set_ylabel("Measure")
 
 
 def core_index_figure(document: dict[str, Any]) -> Figure | None:
@@ -97,11 +119,14 @@ def plot_signing(simulation: dict[str, Any], ax: Axes) -> None:
         extent=(0, len(periods), len(measures), 0),
         interpolation="nearest",
     )
-    period_axis(ax, periods)
+    period_axis(ax, periods, top=len(measures) >= TALL_ROWS)
     ax.grid(False)
     ax.set_yticks(
-        [k + 0.5 for k in range(len(measures))], [short(m["measure_name"]) for m in measures]
+        [k + 0.5 for k in range(len(measures))],
+        distinct_labels([m["measure_name"] for m in measures]),
     )
+    ax.set_xlabel("Signing period")
+    ax.set_ylabel("Measure")
     for k, row in enumerate(grid):
         for t, share in enumerate(row):
             if share >= 0.05:
@@ -150,6 +175,10 @@ def plot_values(simulation: dict[str, Any], ax: Axes) -> None:
         empty(ax, "No scenario has a plan.")
         return
     _histogram(ax, value, BAR)
+    makespan = simulation.get("regret", {}).get("unit", "value") != "value"
+    ax.set_xlabel(
+        "optimal makespan (periods)" if makespan else "optimal value (discounted value units)"
+    )
     base = simulation.get("base_value")
     if base is not None:
         ax.axvline(base, color=INK, linestyle="--", linewidth=1.3, zorder=3)
@@ -183,20 +212,51 @@ def plot_regret(simulation: dict[str, Any], ax: Axes) -> None:
 
 
 def regret_figure(document: dict[str, Any]) -> Figure | None:
-    """Value distribution and regret histogram (``None`` without a simulation)."""
+    """Value distribution and regret histogram (``None`` without a simulation).
+
+    Without regret to show (the base plan breaks a rule in every scenario) the
+    figure is the value distribution alone, with that fact under it, rather
+    than an empty panel.
+    """
     simulation = document.get("simulation")
     if not simulation:
         return None
+    regret = simulation["regret"]
     with style():
-        figure = Figure(figsize=(WIDTH, 5.6), layout="constrained")
-        top, bottom = figure.subplots(2, 1)
-        plot_values(simulation, top)
-        plot_regret(simulation, bottom)
+        if regret.get("count"):
+            figure = Figure(figsize=(WIDTH, 5.6), layout="constrained")
+            top, bottom = figure.subplots(2, 1)
+            plot_values(simulation, top)
+            plot_regret(simulation, bottom)
+            return figure
+        figure = Figure(figsize=(WIDTH, 3.2), layout="constrained")
+        plot_values(simulation, figure.add_subplot())
+        broken = simulation["base_plan"]["broken"]
+        figure.supxlabel(
+            f"No regret to show: the base plan breaks a rule in all {broken} scenarios.",
+            fontsize=9.5,
+            color=MUTED,
+        )
     return figure
 
 
-def plot_tornado(sensitivity: dict[str, Any], ax: Axes, bars: int = TORNADO_BARS) -> None:
-    """Bars from 0: the change in optimal value at each estimate's low and high end."""
+def tornado_key() -> list[Patch]:
+    """The tornado's legend: low end, high end, and the hatching of swings that change the plan."""
+    return [
+        Patch(color=LOW_COLOUR, label="estimate at its low end"),
+        Patch(color=HIGH_COLOUR, label="estimate at its high end"),
+        Patch(facecolor="#ffffff", edgecolor=MUTED, hatch="///", label="the plan changes"),
+    ]
+
+
+def plot_tornado(
+    sensitivity: dict[str, Any], ax: Axes, bars: int = TORNADO_BARS, *, legend: bool = True
+) -> None:
+    """Bars from 0: the change in optimal value at each estimate's low and high end.
+
+    With ``legend``, the key stands below the axis title, clear of the bars
+    (:func:`tornado_figure` puts it above the plot instead).
+    """
     swings = sensitivity["swings"][:bars]
     if not swings:
         empty(ax, "No estimate has a range.")
@@ -219,21 +279,14 @@ def plot_tornado(sensitivity: dict[str, Any], ax: Axes, bars: int = TORNADO_BARS
                 zorder=2,
             )
     ax.axvline(0, color=INK, linewidth=0.9, zorder=3)
-    ax.set_yticks(ys, [short(s["subject"], 60) for s in swings])
+    ax.set_yticks(ys, distinct_labels([s["subject"] for s in swings], 60))
     ax.invert_yaxis()
     ax.grid(axis="x", color=GRID, linewidth=0.7)
     ax.set_axisbelow(True)
     ax.set_xlabel(f"Change in the optimal value (base optimum {sensitivity['base_value']:,.2f})")
-    ax.legend(
-        handles=[
-            Patch(color=LOW_COLOUR, label="estimate at its low end"),
-            Patch(color=HIGH_COLOUR, label="estimate at its high end"),
-            Patch(facecolor="#ffffff", edgecolor=MUTED, hatch="///", label="the plan changes"),
-        ],
-        loc="lower right",
-        frameon=True,
-        framealpha=0.9,
-    )
+    ax.set_ylabel("Estimate (widest swing first)")
+    if legend:
+        ax.legend(handles=tornado_key(), loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3)
 
 
 def tornado_figure(document: dict[str, Any]) -> Figure | None:
@@ -243,8 +296,10 @@ def tornado_figure(document: dict[str, Any]) -> Figure | None:
         return None
     count = min(len(sensitivity["swings"]), TORNADO_BARS)
     with style():
-        figure = Figure(figsize=(WIDTH, 1.1 + 0.34 * max(count, 1)), layout="constrained")
-        plot_tornado(sensitivity, figure.add_subplot())
+        figure = Figure(figsize=(WIDTH, 1.5 + 0.34 * max(count, 1)), layout="constrained")
+        plot_tornado(sensitivity, figure.add_subplot(), legend=False)
+        # Outside the plot, so it can never cover a bar (it covered the bottom two).
+        figure.legend(handles=tornado_key(), loc="outside upper center", ncols=3)
     return figure
 
 
@@ -257,7 +312,7 @@ def core_index_table(simulation: dict[str, Any]) -> Table:
             (
                 m["measure_name"],
                 m["core_index"] * 100,
-                m["standard_error"] * 100,
+                "{:.1f}–{:.1f}".format(*(100 * b for b in interval(m, simulation["solved"]))),
                 m["most_common_scope_name"] or "",
                 (m["most_common_scope_share"] or 0) * 100 if m["most_common_scope"] else None,
                 signing[0] if signing[1] else "",
@@ -269,7 +324,7 @@ def core_index_table(simulation: dict[str, Any]) -> Table:
         (
             Column("Measure"),
             Column("In the optimal plan (%)", ".1f"),
-            Column("± standard error (points)", ".1f"),
+            Column("95 % interval (%)"),
             Column("Most common scope"),
             Column("Its share when done (%)", ".0f"),
             Column("Most common signing"),

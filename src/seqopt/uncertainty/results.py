@@ -25,9 +25,10 @@ import numpy as np
 from seqopt import __version__
 from seqopt.atomic import atomic_files
 from seqopt.data import Measure, Problem
+from seqopt.io.cells import csv_row
 from seqopt.settings import ModelFile, ObjectiveKind
 from seqopt.uncertainty.estimates import Site
-from seqopt.uncertainty.sampling import Samples, standard_error
+from seqopt.uncertainty.sampling import Samples, standard_error, wilson_interval
 from seqopt.uncertainty.scenarios import Outcome
 
 SCHEMA = "seqopt.simulation/1"
@@ -94,6 +95,7 @@ def simulation_document(
                 "measure_name": measure.name,
                 "core_index": share,
                 "standard_error": standard_error(share, count),
+                "interval_95": list(wilson_interval(share, count)),
                 "chosen": len(chosen),
                 "most_common_scope": top[0] if top else None,
                 "most_common_scope_name": measure.scope(top[0]).name if top else None,
@@ -223,14 +225,16 @@ def scenarios_csv(problem: Problem, outcomes: Sequence[Outcome]) -> str:
             a = o.plan.assignment(measure.id) if o.plan is not None else None
             signing = o.signing.get(measure.id)
             writer.writerow(
-                [
-                    *shared,
-                    measure.id,
-                    int(a is not None),
-                    a.scope if a else "",
-                    labels[a.start] if a else "",
-                    labels[signing] if signing is not None else "",
-                ]
+                csv_row(
+                    [
+                        *shared,
+                        measure.id,
+                        int(a is not None),
+                        a.scope if a else "",
+                        labels[a.start] if a else "",
+                        labels[signing] if signing is not None else "",
+                    ]
+                )
             )
     return buffer.getvalue()
 
@@ -239,9 +243,9 @@ def samples_csv(samples: Samples) -> str:
     """One row per scenario, one column per estimate (by path): every drawn value."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["scenario", *samples.paths])
+    writer.writerow(csv_row(["scenario", *samples.paths]))
     for index, row in enumerate(samples.values):
-        writer.writerow([index, *(repr(float(v)) for v in row)])
+        writer.writerow(csv_row([index, *(repr(float(v)) for v in row)]))
     return buffer.getvalue()
 
 

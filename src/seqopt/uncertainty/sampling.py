@@ -139,3 +139,21 @@ def with_events(samples: Samples, problem: Problem) -> Samples:
         return samples
     values = np.hstack([samples.values, np.asarray(rows, dtype=np.float64)])
     return Samples(samples.paths + paths, values, samples.seed)
+
+
+def wilson_interval(share: float, count: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a share estimated from ``count`` independent draws.
+
+    Unlike the normal approximation ``share +- z * standard_error`` it stays
+    within [0, 1] and does not shrink to a point at 0 % or 100 % (Wilson, 1927,
+    JASA 22(158): 209-212; recommended by Brown, Cai and DasGupta, 2001,
+    Statistical Science 16(2): 101-133). ``z = 1.96`` gives 95 %.
+    """
+    if count <= 0:
+        return 0.0, 1.0
+    n = float(count)
+    spread = z * z / n
+    centre = (share + spread / 2) / (1 + spread)
+    half = z / (1 + spread) * math.sqrt(max(share * (1 - share), 0.0) / n + spread / (4 * n))
+    # Rounding can leave 1.0 just outside (0.9999999999999999): the share is always inside.
+    return max(0.0, min(centre - half, share)), min(1.0, max(centre + half, share))

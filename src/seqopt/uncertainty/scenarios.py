@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from seqopt import interrupt
 from seqopt.data import Problem
 from seqopt.evaluate import Violation, evaluate
 from seqopt.heuristics.greedy import greedy_plan
@@ -193,9 +194,12 @@ def map_tasks(
                 done(size(item))
         return results
     found: dict[int, R] = {}
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(items)), initializer=_keep, initargs=(shared,)
-    ) as pool:
+    with (
+        ProcessPoolExecutor(
+            max_workers=min(workers, len(items)), initializer=_keep, initargs=(shared,)
+        ) as pool,
+        interrupt.cancel_on_exit(pool),
+    ):
         futures = {pool.submit(_with_kept, task, item): k for k, item in enumerate(items)}
         for future in as_completed(futures):
             k = futures[future]
@@ -210,6 +214,7 @@ _KEPT: list[Any] = []
 
 
 def _keep(shared: Any) -> None:
+    interrupt.worker_ignores_ctrl_c()
     _KEPT[:] = [shared]
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from seqopt import __version__
 from seqopt.atomic import atomic_files
 from seqopt.data import Problem
+from seqopt.io.cells import csv_row
 from seqopt.plan import Plan
 from seqopt.settings import ModelFile
 from seqopt.uncertainty.estimates import Site, sites
@@ -348,23 +349,25 @@ def write_sensitivity(folder: Path, document: dict[str, Any]) -> list[Path]:
     for s in document["swings"]:
         low, high = s["low"], s["high"]
         writer.writerow(
-            [
-                s["path"],
-                s["subject"],
-                low["value"],
-                s["base"],
-                high["value"],
-                _cell(low["objective"]),
-                _cell(high["objective"]),
-                _cell(low["change"]),
-                _cell(high["change"]),
-                int(low["plan_changes"]),
-                int(high["plan_changes"]),
-                "; ".join(low["enters"]),
-                "; ".join(low["leaves"]),
-                "; ".join(high["enters"]),
-                "; ".join(high["leaves"]),
-            ]
+            csv_row(
+                [
+                    s["path"],
+                    s["subject"],
+                    low["value"],
+                    s["base"],
+                    high["value"],
+                    _cell(low["objective"]),
+                    _cell(high["objective"]),
+                    _cell(low["change"]),
+                    _cell(high["change"]),
+                    int(low["plan_changes"]),
+                    int(high["plan_changes"]),
+                    "; ".join(low["enters"]),
+                    "; ".join(low["leaves"]),
+                    "; ".join(high["enters"]),
+                    "; ".join(high["leaves"]),
+                ]
+            )
         )
     targets = [folder / SENSITIVITY_FILE, folder / SENSITIVITY_CSV]
     contents = [json.dumps(document, indent=2, ensure_ascii=False) + "\n", buffer.getvalue()]
