@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from seqopt import interrupt
 from seqopt.cli import Exit, app
 from seqopt.data import Force
+from seqopt.generate import SYNTHETIC_OBJECTIVE, synthetic_problem
 from seqopt.io.psplib import read_instance, to_problem
 from seqopt.io.reader import read_problem
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverName, SolverSettings
@@ -109,3 +112,61 @@ def test_cpsat_value_objective_with_discounting_matches_highs() -> None:
     assert cpsat.status is Status.OPTIMAL and highs.status is Status.OPTIMAL
     assert cpsat.objective == pytest.approx(highs.objective, rel=1e-9)
     assert cpsat.bound is not None and cpsat.bound >= cpsat.objective - 1e-9
+
+
+SYNTHETIC_HARD = (50, 3, 40)
+"""A synthetic value model no engine proves optimal within a second or two."""
+
+
+@pytest.mark.parametrize("engine", [SolverName.HIGHS, SolverName.HIGHS_PULP, SolverName.CBC])
+def test_a_stop_request_stops_every_integer_programming_engine(engine: SolverName) -> None:
+    """Ctrl-C (here its flag, set from another thread) ends the run with what was found.
+
+    The time limit is a minute; the request comes after two seconds. The words say the
+    solver was interrupted, and nothing is called optimal.
+    """
+    problem = synthetic_problem(*SYNTHETIC_HARD, seed=1)
+    timer = threading.Timer(2.0, interrupt.request)
+    with interrupt.installed():
+        timer.start()
+        try:
+            result = solve(problem, SYNTHETIC_OBJECTIVE, SolverSettings(name=engine, time_limit=60))
+        finally:
+            timer.cancel()
+        assert interrupt.requested()
+    assert result.status is not Status.OPTIMAL
+    words = result.solver_status.lower()
+    assert "interrupt" in words or "ctrl-c" in words, result.solver_status
+
+
+def test_a_stop_request_stops_cpsat() -> None:
+    """PSPLIB j3013_2 takes CP-SAT about 20 s to prove; a request after 0.5 s stops it."""
+    hard = to_problem(read_instance(DATA / "psplib" / "j3013_2.sm"))
+    timer = threading.Timer(0.5, interrupt.request)
+    with interrupt.installed():
+        timer.start()
+        try:
+            result = solve(hard, MAKESPAN, SolverSettings(name=SolverName.CPSAT, time_limit=60))
+        finally:
+            timer.cancel()
+        assert interrupt.requested()
+    assert result.status is Status.FEASIBLE and result.plan is not None
+    assert result.gap is not None and result.gap > 0
+
+
+def test_highs_runs_after_other_code_ran_highs_with_other_threads() -> None:
+    """HiGHS keeps one thread pool per process; a solve with another thread count resets it.
+
+    Without the reset the solve fails at once with model status "Not Set".
+    """
+    import highspy
+
+    other = highspy.Highs()
+    other.setOptionValue("output_flag", False)
+    other.setOptionValue("threads", 2)
+    other.addVar(0, 1)
+    other.changeColIntegrality(0, highspy.HighsVarType.kInteger)
+    other.run()
+    gated = read_problem(ROOT / "inputs" / "japan_rok.xlsx")
+    result = solve(gated, ObjectiveSettings(), SolverSettings(name=SolverName.HIGHS, threads=1))
+    assert result.status is Status.OPTIMAL, result.solver_status

@@ -19,16 +19,22 @@ CBC's status is read from its log (``Result - ...``, ``Objective value``,
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import tempfile
+import threading
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pulp
 
+from seqopt import interrupt
 from seqopt.milp import PulpSink, Sink, Term
 from seqopt.settings import SolverSettings
 from seqopt.solvers.backend import Answer
@@ -109,7 +115,8 @@ def _run(
                 options=[f"randomSeed {seed}", f"randomCbcSeed {seed}"],
             )
             try:
-                lp.solve(solver)
+                with interrupt.polled(), _stopped_on_request():
+                    lp.solve(solver)
             except pulp.PulpSolverError:
                 # The bundled CBC sometimes dies when its time limit strikes while it
                 # reads the starting solution; nothing is proven then.
@@ -130,7 +137,7 @@ def _answer(lp: pulp.LpProblem, text: str, settings: SolverSettings, sign: float
         stop = Stop.INFEASIBLE
     elif status == pulp.LpStatusUnbounded:
         stop = Stop.UNBOUNDED
-    elif "stopped" in lowered or "limit" in lowered:
+    elif "stopped" in lowered or "limit" in lowered or "ctrl-c" in lowered:
         stop = Stop.LIMIT
     elif sol_status == pulp.LpSolutionOptimal:
         stop = Stop.FINISHED
@@ -154,6 +161,54 @@ def _answer(lp: pulp.LpProblem, text: str, settings: SolverSettings, sign: float
         words,
         int(nodes.group(1)) if nodes else None,
     )
+
+
+@contextlib.contextmanager
+def _stopped_on_request() -> Iterator[None]:
+    """While the block runs, pass a stop request on to CBC (a child process) as Ctrl-C.
+
+    Ctrl-C in a terminal reaches CBC anyway (it is in seqopt's process group); a
+    stop request that reaches only seqopt (``kill -INT``, or
+    :func:`seqopt.interrupt.request`) is passed on by this watcher. CBC stops at
+    its next check, writes its best solution and says "Stopped on ctrl-c".
+    """
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.5):
+            if interrupt.requested():
+                # CBC may not have started when the request comes (PuLP first writes the
+                # model out), and it forgets a Ctrl-C that comes while it reads the model:
+                # tell it again every half second until it has stopped.
+                for pid in _children("cbc"):
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(pid, signal.SIGINT)
+
+    watcher = threading.Thread(target=watch, name="seqopt-cbc-stop", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+def _children(name: str) -> list[int]:
+    """Ids of this process's child processes called ``name`` (Linux; none elsewhere)."""
+    found = []
+    me = str(os.getpid())
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                stat = Path("/proc", entry, "stat").read_text()
+                # "pid (comm) state ppid ...": the command name may hold spaces.
+                comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+                parent = stat[stat.rindex(")") + 2 :].split()[1]
+                if parent == me and comm.startswith(name):
+                    found.append(int(entry))
+    return found
 
 
 def _used_limit(log: str, settings: SolverSettings) -> bool:

@@ -40,13 +40,16 @@ with the rounding added to the proven bound so that "optimal" stays honest.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+from seqopt import interrupt
 from seqopt.data import DependencyKind, Force, Measure, Problem, ResourceKind, Scope
 from seqopt.evaluate import evaluate
 from seqopt.plan import Assignment, Plan
@@ -119,7 +122,12 @@ def run(request: Request) -> Run:
     # makespans faster (80 PSPLIB j30 instances, every sixth: 6.1 s in all against 12.9 s
     # with the default; docs/psplib.md) and keeps large scaled values exact and fast.
     solver.parameters.linearization_level = 0
-    status = solver.solve(model)
+    with interrupt.polled(), _stopped_on_request(solver):
+        status = solver.solve(model)
+    if _stopped_early(solver, status, settings.time_limit):
+        # CP-SAT catches Ctrl-C itself while it searches (Python's handler cannot run
+        # then) and returns what it has: pass the stop on to the caller.
+        interrupt.request()
     stops = {
         cp_model.OPTIMAL: Stop.FINISHED,
         cp_model.FEASIBLE: Stop.LIMIT,
@@ -153,6 +161,39 @@ def run(request: Request) -> Run:
         (),
         built,
     )
+
+
+@contextlib.contextmanager
+def _stopped_on_request(solver: Any) -> Iterator[None]:
+    """While the block runs, stop CP-SAT's search once a stop is requested.
+
+    For :func:`seqopt.interrupt.request` and a Ctrl-C that comes just before CP-SAT
+    takes over the signal; a Ctrl-C during the search CP-SAT catches itself.
+    """
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.1):
+            if interrupt.requested():
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, name="seqopt-cpsat-stop", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+def _stopped_early(solver: Any, status: Any, time_limit: float | None) -> bool:
+    """Whether CP-SAT stopped without a proof well before its time limit: an interruption."""
+    from ortools.sat.python import cp_model
+
+    if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+        return False
+    return time_limit is None or solver.wall_time < 0.9 * time_limit
 
 
 def _exact(request: Request, plan: Plan | None, value: float | None) -> float | None:

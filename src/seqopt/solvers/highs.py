@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from seqopt import interrupt
 from seqopt.settings import SolverSettings
 from seqopt.solvers.result import Stop
 
@@ -109,7 +110,20 @@ def new_highs(settings: SolverSettings, options: Mapping[str, Any] | None = None
         highs.setOptionValue("time_limit", float(settings.time_limit))
     for name, setting in (options or {}).items():
         highs.setOptionValue(name, setting)
+    listen_for_stop(highs)
     return highs
+
+
+def listen_for_stop(highs: Any) -> None:
+    """Let Ctrl-C stop ``highs`` within a fraction of a second (see :mod:`seqopt.interrupt`).
+
+    HiGHS calls these callbacks from the thread that runs it, which lets Python's
+    pending signal handler run and set the stop flag; the callback then tells
+    HiGHS to stop, and the run ends with model status "Interrupted by user".
+    """
+    highs.cbSimplexInterrupt += interrupt.stop_highs
+    highs.cbIpmInterrupt += interrupt.stop_highs
+    highs.cbMipInterrupt += interrupt.stop_highs
 
 
 def highs_stop(highs: Any) -> tuple[Stop, bool]:
@@ -163,15 +177,33 @@ def run_from_start(highs: Any, started: bool, time_limit: float | None) -> bool:
     Returns whether it ran again.
     """
     began = time.perf_counter()
-    highs.run()
-    if not started or objective_consistent(highs):
+    _run(highs)
+    if not started or objective_consistent(highs) or interrupt.requested():
         return False
     highs.clearSolver()
     if time_limit is not None:
         left = max(time_limit - (time.perf_counter() - began), MIN_SOLVER_SECONDS)
         highs.setOptionValue("time_limit", float(left))
-    highs.run()
+    _run(highs)
     return True
+
+
+def _run(highs: Any) -> None:
+    """One HiGHS run, which Ctrl-C can stop.
+
+    HiGHS sizes one pool of threads per process at its first run; a later run asking
+    for another number of threads fails at once with model status "Not Set" (seen
+    when other code in the process ran HiGHS with its default threads first). The
+    pool is then reset and the run tried again.
+    """
+    import highspy
+
+    with interrupt.polled():
+        highs.run()
+    if highs.getModelStatus() == highspy.HighsModelStatus.kNotset and not interrupt.requested():
+        highspy.Highs.resetGlobalScheduler(True)
+        with interrupt.polled():
+            highs.run()
 
 
 def words(highs: Any, ran_again: bool) -> str:

@@ -16,7 +16,14 @@ import pulp
 from seqopt.milp import PulpSink, Sink, Term
 from seqopt.settings import SolverSettings
 from seqopt.solvers.backend import Answer
-from seqopt.solvers.highs import highs_stop, quiet_highs, run_from_start, search_options, words
+from seqopt.solvers.highs import (
+    highs_stop,
+    listen_for_stop,
+    quiet_highs,
+    run_from_start,
+    search_options,
+    words,
+)
 
 
 class _HiGHSFromStart(pulp.HiGHS):  # type: ignore[misc]
@@ -31,6 +38,7 @@ class _HiGHSFromStart(pulp.HiGHS):  # type: ignore[misc]
         self.ran_again = False
 
     def callSolver(self, lp: pulp.LpProblem) -> None:
+        listen_for_stop(lp.solverModel)
         for name, value in self.extra.items():
             lp.solverModel.setOptionValue(name, value)
         if self.start:
