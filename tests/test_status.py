@@ -91,6 +91,11 @@ class _FakeHighs:
         reported = self.reports[min(self.runs, len(self.reports)) - 1]
         return SimpleNamespace(primal_solution_status=2, objective_function_value=reported)
 
+    def getModelStatus(self) -> object:
+        import highspy
+
+        return highspy.HighsModelStatus.kOptimal
+
     def getLp(self) -> SimpleNamespace:
         return SimpleNamespace(col_cost_=[1.0, 2.0], offset_=3.0)
 
