@@ -178,7 +178,10 @@ class _Reader:
             }
             _apply_distribution(values)
             self.issues.extend(issues)
-            records.append(Record(Origin(table.file, table.sheet, row.number), values, not issues))
+            origin = Origin(
+                row.file or table.file, table.sheet, row.number, tuple(row.replaced.items())
+            )
+            records.append(Record(origin, values, not issues))
         return records
 
     def _check_keys(self, records: dict[str, list[Record]]) -> None:
@@ -650,7 +653,7 @@ def _read_cell(
 ) -> Value:
     """Read one cell (and, for an estimate, its low/high companions)."""
     raw = row.cells.get(column.name)
-    where = table.location(row.number, column.name)
+    where = row.location(table, column.name)
     if raw is None:
         if column.required:
             issues.append(Issue(where, "required value is missing", raw))
@@ -687,7 +690,7 @@ def _read_cell(
         bound = (
             base
             if value is None
-            else _read_number(value, column, table.location(row.number, header), issues)
+            else _read_number(value, column, row.location(table, header), issues)
         )
         bounds.append(bound)
     low, high = bounds
@@ -696,7 +699,7 @@ def _read_cell(
     if low > high:
         issues.append(
             Issue(
-                table.location(row.number, f"{column.name}_low"),
+                row.location(table, f"{column.name}_low"),
                 f"low must not exceed high ({column.name}_high = {high:g})",
                 low,
             )

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from seqopt.errors import InputError, Issue, Location
@@ -24,10 +24,25 @@ README_SHEET = "README"
 
 @dataclass(frozen=True)
 class Row:
-    """One non-empty data row: its number as the planner sees it, and its cells by header."""
+    """One non-empty data row: its number as the planner sees it, and its cells by header.
+
+    A scenario file (:mod:`seqopt.io.scenario_files`) may add a row from another file
+    (``file``) or set some cells of a row from elsewhere (``replaced``): messages
+    about those cells then name where they were set.
+    """
 
     number: int
     cells: Mapping[str, Cell]
+    file: str | None = None
+    """The file the row comes from, when it is not its table's."""
+    replaced: Mapping[str, Location] = field(default_factory=dict)
+    """Cells set elsewhere than the row's file, by header: where they were set."""
+
+    def location(self, table: Table, column: str | None = None) -> Location:
+        """Where a cell of this row (or the whole row) was written."""
+        if column is not None and column in self.replaced:
+            return self.replaced[column]
+        return Location(self.file or table.file, table.sheet, self.number, column)
 
 
 @dataclass(frozen=True)
