@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from seqopt.generate import SYNTHETIC_OBJECTIVE, synthetic_problem
-from seqopt.io.reader import read_problem
+from seqopt.io.scenario_files import load_problem
 from seqopt.settings import SolverSettings, read_model_file
 from seqopt.solve import solve
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def reference(repeat: int) -> None:
     model = read_model_file(ROOT / "models" / "japan_rok.toml")
-    problem = read_problem(model.input)
+    problem = load_problem(model)
     builds, solves = [], []
     for _ in range(repeat):
         result = solve(problem, model.objective, model.solver)

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from seqopt.cli import app
-from seqopt.data import Distribution, Estimate, Force, Measure, Problem, Series
+from seqopt.data import Distribution, Estimate, Force, Gate, Measure, Problem, Series
 from seqopt.errors import InputError
 from seqopt.evaluate import evaluate
 from seqopt.generate import synthetic_problem
@@ -87,42 +87,59 @@ def analytic_shares(p: Problem) -> dict[str, float]:
 # -- estimates -----------------------------------------------------------------------------
 
 
+def reference_model_problem() -> Problem:
+    """The reference model's problem: its input over its horizon (2013Q4 to 2017Q4)."""
+    from seqopt.io.scenario_files import load_problem
+    from seqopt.settings import read_model_file
+
+    return load_problem(read_model_file(ROOT / "models" / "japan_rok.toml"))
+
+
+def shared_gate_problem() -> Problem:
+    """Two scopes sharing one measure-wide gate row, and a baseline carried forward."""
+    wide = Gate("pub", ranged(50, 45, 55))
+    both = tuple(
+        replace(scope(s, benefit=b, horizon=4), gates=(wide,)) for s, b in (("n", 1), ("f", 2))
+    )
+    poll, later = ranged(50, 40, 60), ranged(52, 50, 54)  # carried forward: the same object
+    return problem(
+        4, Measure("m", "m", both), series=[Series("pub", "pub", (poll, poll, later, later))]
+    )
+
+
 def test_reference_sites_have_stable_paths_and_shared_rows() -> None:
-    reference = read_problem(ROOT / "inputs" / "japan_rok")
+    reference = reference_model_problem()
     found = sites(reference)
     paths = [s.path for s in found]
     assert len(paths) == len(set(paths))
     assert "scopes:gsomia/narrow:benefit" in paths
-    # A measure-wide gate row is one estimate, not one per scope.
-    assert "gates:gsomia/*/kr_coop:threshold" in paths
-    assert not any(p.startswith("gates:gsomia/narrow/kr_coop") for p in paths)
-    # A baseline row carried forward is one estimate.
+    # A poll carried forward from before the horizon is one estimate, named by the
+    # first period it applies to.
     baseline = [p for p in paths if p.startswith("baseline:kr_gsomia/")]
-    assert baseline == [
-        "baseline:kr_gsomia/2014Q1:value",
-        "baseline:kr_gsomia/2015Q3:value",
-        "baseline:kr_gsomia/2015Q4:value",
-    ]
+    assert baseline == ["baseline:kr_gsomia/2013Q4:value"]
     assert all(s.uncertain for s in found)
     assert [s.path for s in sites(reference)] == paths  # stable
+    # A measure-wide gate row is one estimate, not one per scope.
+    shared = [s.path for s in sites(shared_gate_problem())]
+    assert "gates:m/*/pub:threshold" in shared
+    assert not any(p.startswith("gates:m/n/") or p.startswith("gates:m/f/") for p in shared)
+    assert [p for p in shared if p.startswith("baseline:")] == [
+        "baseline:pub/T0:value",
+        "baseline:pub/T2:value",
+    ]
 
 
 def test_with_values_replaces_every_place_a_row_applies() -> None:
-    reference = read_problem(ROOT / "inputs" / "japan_rok")
-    changed = with_values(
-        reference,
-        {"gates:gsomia/*/kr_coop:threshold": 51.5, "baseline:kr_gsomia/2014Q1:value": 55.0},
-    )
-    for s in changed.measure_by_id["gsomia"].scopes:
-        gate = next(g for g in s.gates if g.series == "kr_coop")
-        assert gate.threshold.base == 51.5
-    baseline = changed.series_by_id["kr_gsomia"].baseline
-    labels = reference.periods
-    assert [v.base for v in baseline[: labels.index("2015Q3")]] == [55.0] * labels.index("2015Q3")
-    assert baseline[labels.index("2015Q3")].base == 57
+    shared = shared_gate_problem()
+    changed = with_values(shared, {"gates:m/*/pub:threshold": 51.5, "baseline:pub/T0:value": 55.0})
+    for s in changed.measure_by_id["m"].scopes:
+        assert s.gates[0].threshold.base == 51.5
+    baseline = changed.series_by_id["pub"].baseline
+    assert [v.base for v in baseline] == [55.0, 55.0, 52, 52]
+    reference = reference_model_problem()
     assert with_values(reference, {s.path: s.estimate.base for s in sites(reference)}) == reference
     # Shared rows stay shared: the changed problem has the same sites.
-    assert [s.path for s in sites(changed)] == [s.path for s in sites(reference)]
+    assert [s.path for s in sites(changed)] == [s.path for s in sites(shared)]
 
 
 def test_whole_number_sites_refuse_fractions() -> None:
