@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -119,9 +120,9 @@ def test_bad_overrides_are_cell_errors_naming_the_scenario_file(tmp_path: Path) 
         '"gates.beta.full.public.threshold" = 170\n'
         '"scopes.alpha.only.latest_finish" = "P9"\n',
     )
-    found = messages(path)
     where = f"{path}, setting overrides."
-    assert found == [
+    # Every problem at once: those of naming, then those of the cells' values.
+    assert messages(path) == [
         f"{where}gate.beta.full.public.threshold: must name a cell as sheet.key.column, starting "
         "with a sheet of the input format, got 'gate.beta.full.public.threshold'. "
         "Did you mean 'gates'?",
@@ -132,14 +133,6 @@ def test_bad_overrides_are_cell_errors_naming_the_scenario_file(tmp_path: Path) 
         "'beta.full.public'?",
         f"{where}gates.beta.full.public.measure: cannot change a key column (the row's id): add "
         "a row with an overlay instead, got 'measure'.",
-    ]
-    path = child(
-        tmp_path,
-        "[overrides]\n"
-        '"gates.beta.full.public.threshold" = 170\n'
-        '"scopes.alpha.only.latest_finish" = "P9"\n',
-    )
-    assert messages(path) == [
         f"{where}scopes.alpha.only.latest_finish: must be a period listed in sheet periods, "
         "got 'P9'.",
         f"{where}gates.beta.full.public.threshold: must be a number from 0 to 100, got 170.",
@@ -332,3 +325,16 @@ def test_a_workbook_input_takes_overrides_as_a_csv_folder_does(tmp_path: Path) -
         'extends = "base.toml"\n[overrides]\n"gates.beta.full.public.threshold" = 57\n',
     )
     assert gate(load_problem(read_model_file(path)), "beta", "full") == 57
+
+
+def test_the_readme_scenario_example_reads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```toml\n\s*(extends = .*?)```", readme, re.S)
+    example = "\n".join(line.strip() for line in example.splitlines())  # indented in a list
+    reference = (Path(__file__).resolve().parents[1] / "models" / "japan_rok.toml").as_posix()
+    path = write(tmp_path, "what_if.toml", example.replace('"japan_rok.toml"', f'"{reference}"'))
+    model = read_model_file(path)
+    found = load_problem(model)
+    assert found.measure_by_id["acsa"].force is Force.OUT
+    assert gate(found, "gsomia", "full") == 61
+    assert model.name == "what_if" and found.periods[0] == "2013Q4"

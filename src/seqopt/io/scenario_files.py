@@ -214,23 +214,24 @@ def load_problem(model: ModelFile) -> Problem:
         With every problem found in the input and in what the scenario changes.
     """
     scenario = model.scenario
-    tables = read_tables(model.input)
-    if scenario.overrides or scenario.overlays:
-        tables = with_scenario(tables, scenario)
-    problem = problem_from_tables(tables, name=model.input.stem)
+    tables, issues = with_scenario(read_tables(model.input), scenario)
+    try:
+        problem = problem_from_tables(tables, name=model.input.stem)
+    except InputError as error:
+        raise InputError([*issues, *error.issues]) from None
+    if issues:
+        raise InputError(issues)
     if scenario.horizon is not None:
         problem = _within_horizon(problem, scenario.horizon)
     return problem.renamed(model.name)
 
 
-def with_scenario(tables: Tables, scenario: Scenario) -> Tables:
+def with_scenario(tables: Tables, scenario: Scenario) -> tuple[Tables, list[Issue]]:
     """``tables`` with the scenario's overlays merged in, then its cell overrides set.
 
-    Raises
-    ------
-    InputError
-        For overlay sheets or columns that are not in the input format, and
-        overrides that name no sheet, column or row.
+    Also returns the problems found on the way: overlay sheets or columns that are
+    not in the input format, overrides that name no sheet, column or row (those
+    are left out, so that the rest can still be read and checked).
     """
     issues: list[Issue] = []
     sheets = dict(tables.sheets)
@@ -251,9 +252,7 @@ def with_scenario(tables: Tables, scenario: Scenario) -> Tables:
                 sheets[name] = _merged(sheets.get(name), table, sheet)
     for override in scenario.overrides:
         _set_cell(sheets, override, issues)
-    if issues:
-        raise InputError(issues)
-    return Tables(tables.source, sheets, tables.kind)
+    return Tables(tables.source, sheets, tables.kind), issues
 
 
 def _overlay_fits(table: Table, sheet: Sheet, issues: list[Issue]) -> bool:
