@@ -17,6 +17,7 @@ from seqopt.errors import InputError
 from seqopt.horizon import within
 from seqopt.io.reader import read_problem
 from seqopt.io.scenario_files import load_problem
+from seqopt.report.tables import inputs_table
 from seqopt.settings import read_model_file
 
 from builders import measure, problem, renewable, scope, series
@@ -302,6 +303,10 @@ def test_the_plan_file_records_the_scenario(tmp_path: Path) -> None:
     assert scenario["overrides"] == {"gates.beta.full.public.threshold": 51}
     assert scenario["horizon"] == {"first": None, "last": "P3"}
     assert document["periods"] == ["P1", "P2", "P3"]
+    shown = {row[0]: row[1] for row in inputs_table(document).rows}
+    assert shown["Horizon"] == "the first period to P3 of the input's periods"
+    assert shown["Override"] == "gates.beta.full.public.threshold = 51"
+    assert shown["Model files"].endswith("base.toml") and " extends " in shown["Model files"]
 
 
 def test_the_cli_reports_scenario_errors_with_exit_code_2(tmp_path: Path) -> None:
