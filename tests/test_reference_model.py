@@ -201,3 +201,12 @@ def test_article_copy_matches_the_shared_seed() -> None:
     if not ARTICLE.exists():
         pytest.skip("../shared is not beside this checkout")
     assert ARTICLE_COPY.read_bytes() == ARTICLE.read_bytes()
+
+
+def test_every_delay_and_lag_says_when() -> None:
+    """Delays and lags cannot carry a range: their rows say what they are and why."""
+    for table, number, cells in rows():
+        source = str(cells.get("source") or "").lower()
+        for column in ("delay", "lag"):
+            if column in table.headers:
+                assert column in source, f"{table.file} row {number}: say why {column} is as it is"
