@@ -24,7 +24,7 @@ from pathlib import Path
 
 from seqopt.data import Problem
 from seqopt.generate import SYNTHETIC_OBJECTIVE, synthetic_problem
-from seqopt.io.reader import read_problem
+from seqopt.io.scenario_files import load_problem
 from seqopt.milp import build_into
 from seqopt.settings import SolverSettings, read_model_file
 from seqopt.solve import solve
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def reference(repeat: int) -> None:
     model = read_model_file(ROOT / "models" / "japan_rok.toml")
-    problem = read_problem(model.input)
+    problem = load_problem(model)
     builds, solves = [], []
     for _ in range(repeat):
         result = solve(problem, model.objective, model.solver)

@@ -1,4 +1,4 @@
-"""Benchmark the policy dynamics: the reference model with all five in use, against today's.
+"""Benchmark the policy dynamics: the reference model with its dynamics, against it without them.
 
 Prints, per model: status, value, variables and rows, and the median build and
 solve seconds over ``--repeat`` solves; the two reference models are solved in
@@ -10,22 +10,10 @@ ratio of the medians is printed. Then seeded synthetic models with and without
     python benchmarks/dynamics.py --only reference --repeat 15
     python benchmarks/dynamics.py --only synthetic --sizes 20 --periods 24 --seeds 1 2 3
 
-The reference model with the dynamics is ``models/japan_rok.toml`` with, on top
-(numbers illustrative, for the benchmark only; the reference model's own use of
-the dynamics is another issue):
-
-- GSOMIA can be widened from North Korea only to the full text (one quarter, a
-  lag of one quarter, the full text's resources, Korean support on GSOMIA 65);
-- GSOMIA renews every four quarters (GSOMIA Article 21) and must keep Korean
-  support on GSOMIA at 55 and acceptance of cooperation at 42;
-- a scheduled event (a court ruling, 2015Q3) lowers acceptance of cooperation by 3
-  (decay 0.3) and takes a point of political capital for that quarter; a random
-  North Korean provocation (probability 0.1 per quarter) raises support on GSOMIA by
-  3 (decay 0.5), counted by its expected value;
-- missile-defence sharing via the United States overlaps GSOMIA by 2 value units a
-  quarter while both are in force;
-- signing GSOMIA without negotiating publicly and transparently costs 4 points of
-  Korean support on GSOMIA (decay 0.25).
+The reference model (``models/japan_rok.toml``) uses the dynamics itself (GSOMIA's
+staged scope and yearly renewal, random events, the GSOMIA–TISA overlap, backlash for
+signing in secret); "without" is the same problem with all five taken out (no
+upgrades, no renewal, no events, no substitutes, no backlash).
 """
 
 from __future__ import annotations
@@ -37,20 +25,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from seqopt.data import (
-    Backlash,
-    CapacityShift,
     CauseKind,
-    Effect,
     Estimate,
-    Event,
-    Gate,
     Problem,
-    Substitute,
-    Upgrade,
 )
 from seqopt.generate import SYNTHETIC_OBJECTIVE, synthetic_problem
-from seqopt.io.reader import read_problem
-from seqopt.settings import ObjectiveSettings, RandomEvents, SolverSettings, read_model_file
+from seqopt.io.scenario_files import load_problem
+from seqopt.settings import ObjectiveSettings, SolverSettings, read_model_file
 from seqopt.solve import SolveResult, solve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,44 +41,21 @@ def e(value: float) -> Estimate:
     return Estimate.exact(value)
 
 
-def with_dynamics(problem: Problem) -> Problem:
-    """The reference problem with all five dynamics in use (see the module docstring)."""
-    labels = problem.periods
-    gsomia = problem.measure_by_id["gsomia"]
-    full = gsomia.scope("full")
-    upgrade = Upgrade(
-        "narrow",
-        "full",
-        e(1),
-        0,
-        problem.horizon - 1,
-        lag=1,
-        use=dict(full.use),
-        gates=(*(g for g in full.gates if g.series != "kr_gsomia"), Gate("kr_gsomia", e(65))),
+def without_dynamics(problem: Problem) -> Problem:
+    """The problem with the five policy dynamics taken out (the core model only)."""
+    measures = tuple(
+        replace(m, upgrades=(), renew_every=None, maintain=()) for m in problem.measures
     )
-    renewing = replace(
-        gsomia,
-        upgrades=(upgrade,),
-        renew_every=4,
-        maintain=(Gate("kr_gsomia", e(55)), Gate("kr_coop", e(42))),
-    )
-    measures = tuple(renewing if m.id == "gsomia" else m for m in problem.measures)
-    ruling = Event("ruling", "Court ruling", periods=(labels.index("2015Q3"),))
-    provocation = Event("provocation", "North Korean provocation", probability=e(0.1))
-    effects = (
-        *problem.effects,
-        Effect(CauseKind.EVENT, "ruling", "kr_coop", e(-3), 0, e(0.3)),
-        Effect(CauseKind.EVENT, "provocation", "kr_gsomia", e(3), 0, e(0.5)),
-    )
+    effects = tuple(e for e in problem.effects if e.cause_kind is not CauseKind.EVENT)
     return replace(
         problem,
         measures=measures,
         effects=effects,
-        events=(ruling, provocation),
-        capacity_shifts=(CapacityShift("ruling", "capital", e(-1), 0, e(1.0)),),
-        substitutes=(Substitute("gsomia", "missile_defense", e(2)),),
-        backlashes=(Backlash("gsomia", "transparent_talks", "kr_gsomia", e(-4), 0, e(0.25)),),
-        name="japan_rok_dynamics",
+        events=(),
+        capacity_shifts=(),
+        substitutes=(),
+        backlashes=(),
+        name=f"{problem.name}_without_dynamics",
     )
 
 
@@ -121,13 +79,12 @@ def _timed(problem: Problem, objective: ObjectiveSettings, solver: SolverSetting
 
 def reference(repeat: int) -> None:
     model = read_model_file(ROOT / "models" / "japan_rok.toml")
-    today = read_problem(model.input)
-    dynamic = with_dynamics(today)
-    expected = replace(model.objective, random_events=RandomEvents.EXPECTED)
-    runs: dict[str, list[SolveResult]] = {"today": [], "dynamics": []}
+    dynamic = load_problem(model)
+    core = without_dynamics(dynamic)
+    runs: dict[str, list[SolveResult]] = {"without": [], "dynamics": []}
     for _ in range(repeat):
-        runs["today"].append(_timed(today, model.objective, model.solver))
-        runs["dynamics"].append(_timed(dynamic, expected, model.solver))
+        runs["without"].append(_timed(core, model.objective, model.solver))
+        runs["dynamics"].append(_timed(dynamic, model.objective, model.solver))
     medians = {}
     for name, results in runs.items():
         last = results[-1]
@@ -144,7 +101,7 @@ def reference(repeat: int) -> None:
             print(f"  {_dynamics_used(last)}")
     print(
         f"reference: build + solve with the dynamics / without = "
-        f"{medians['dynamics'] / medians['today']:.2f} (medians, interleaved runs)"
+        f"{medians['dynamics'] / medians['without']:.2f} (medians, interleaved runs)"
     )
 
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from seqopt.explain.counterfactual import price_of_forcing, what_it_takes
-from seqopt.io.reader import read_problem
+from seqopt.io.scenario_files import load_problem
 from seqopt.milp import build_into
 from seqopt.settings import read_model_file
 from seqopt.solve import solve
@@ -141,7 +141,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     model = read_model_file(ROOT / "models" / "japan_rok.toml")
-    problem = read_problem(model.input).renamed(model.name)
+    problem = load_problem(model)
     base = solve(problem, model.objective, model.solver)
     assert base.evaluation is not None and base.plan is not None
     if "simulate" in args.analyses:

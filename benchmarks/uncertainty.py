@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from seqopt.data import Problem
-from seqopt.io.reader import read_problem
+from seqopt.io.scenario_files import load_problem
 from seqopt.milp import build_into
 from seqopt.plan import Plan
 from seqopt.settings import ModelFile, ObjectiveKind, read_model_file
@@ -131,7 +131,7 @@ def main() -> None:
     args = parser.parse_args()
 
     model = read_model_file(ROOT / "models" / "japan_rok.toml")
-    problem = read_problem(model.input).renamed(model.name)
+    problem = load_problem(model)
     base = solve(problem, model.objective, model.solver)
     found = sites(problem)
     samples = draw(found, args.samples, args.seed)

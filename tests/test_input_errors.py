@@ -934,7 +934,7 @@ def test_an_unknown_section_is_reported_with_the_known_ones(tmp_path: Path) -> N
     path = model_file(tmp_path, VALID_MODEL + "[solve]\ngap = 0.1\n")
     assert model_problems(path) == [
         f"{path}, setting solve: unknown section, got 'solve'. "
-        "Known sections: model, objective, solver."
+        'Known sections: model, objective, solver, force, overrides (and extends = "file.toml").'
     ]
 
 
@@ -949,9 +949,14 @@ def test_an_unknown_section_is_reported_with_the_known_ones(tmp_path: Path) -> N
         (
             "[objective]\ndiscount = 0.1",
             "objective.discount",
-            "discount_rate, kind, random_events, terminal, tie_break",
+            "discount_rate, discount_rate_high, discount_rate_low, distribution, kind, "
+            "random_events, terminal, terminal_high, terminal_low, tie_break",
         ),
-        ("inputs = 'x'", "model.inputs", "description, input, name, output"),  # still in [model]
+        (
+            "inputs = 'x'",
+            "model.inputs",
+            "description, horizon, input, name, output, overlay",
+        ),  # still in [model]
     ],
 )
 def test_an_unknown_setting_is_reported_with_the_known_ones(

@@ -20,12 +20,23 @@ from typer.testing import CliRunner
 import seqopt.cli
 from seqopt import __version__
 from seqopt.cli import Exit, app
+from seqopt.data import Problem
+from seqopt.io.scenario_files import load_problem
 from seqopt.report.html import inline_svg
 from seqopt.report.support import spread_labels
 from seqopt.report.tables import inputs_table, measures_table, signings_table
 from seqopt.report.write import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def reference_problem() -> Problem:
+    """The reference model's problem, as its model file reads it."""
+    from seqopt.settings import read_model_file
+
+    return load_problem(read_model_file(ROOT / "models" / "japan_rok.toml"))
+
+
 DATA = Path(__file__).parent / "data"
 CHARTS = ("roadmap", "support", "resources")
 runner = CliRunner()
@@ -136,11 +147,15 @@ def test_reference_headline_numbers_equal_the_plan(reference: Path) -> None:
     assert f"Measures done {len(document['schedule'])} of {len(document['schedule'])}" in headline
     assert f"Framing uses {len(document['lever_uses'])}" in headline
     assert "Nothing is left out." in headline
-    # GSOMIA waits for support: the headline says so, with the numbers of plan.json.
-    gsomia = next(s for s in document["schedule"] if s["measure"] == "gsomia")
-    gate = next(g for g in gsomia["gates"] if g["series"] == "kr_gsomia")
-    assert f"in {gsomia['signing']}" in headline
-    assert f"at {gate['support_at_signing']:.1f}, needs {gate['threshold']:g}" in headline
+    # What the dynamics do is said with the numbers of plan.json: GSOMIA signed in secret.
+    (backlash,) = document["backlashes"]
+    assert backlash["measure"] == "gsomia"
+    assert (
+        f"{backlash['measure_name']} is signed in {backlash['signing']} without "
+        f"{backlash['lever_name']}, which costs a backlash"
+    ) in headline
+    for review in document["reviews"]:
+        assert f"{review['measure_name']} in {review['period']}" in headline
 
 
 def test_reference_report_shows_every_measure_in_tables_and_roadmap(reference: Path) -> None:
@@ -164,11 +179,15 @@ def test_reference_report_shows_every_measure_in_tables_and_roadmap(reference: P
 
 def test_support_chart_shows_thresholds_and_signings(reference: Path) -> None:
     support = (reference / "support.svg").read_text(encoding="utf-8")
-    # The GSOMIA series: the full scope's 67 is chosen, the narrow scope's 63 is not.
-    assert "67  GSOMIA (military information): Full text of 2012</text>" in support
-    assert re.search(r"63  GSOMIA[^<]*North Korea only \(not chosen\)</text>", support)
-    assert 'id="signing-gsomia-kr_gsomia"' in support
     document = plan(reference)
+    # The GSOMIA series: the full scope's bar is chosen, the narrow scope's is not.
+    gsomia = next(s for s in document["schedule"] if s["measure"] == "gsomia")
+    (full,) = [g["threshold"] for g in gsomia["gates"] if g["series"] == "kr_gsomia"]
+    assert gsomia["scope"] == "full"
+    assert f"{full:g}  GSOMIA (military information): Full text of 2012</text>" in support
+    narrow = reference_problem().scope("gsomia", "narrow").gates[0].threshold.base
+    assert re.search(rf"{narrow:g}  GSOMIA[^<]*North Korea only \(not chosen\)</text>", support)
+    assert 'id="signing-gsomia-kr_gsomia"' in support
     gated = {(s["measure"], g["series"]) for s in document["schedule"] for g in s["gates"]}
     for measure, series in gated:
         assert f'id="signing-{measure}-{series}"' in support
@@ -399,7 +418,9 @@ def test_a_plan_json_from_before_the_report_keys_still_renders(
     (tmp_path / "plan.json").write_text(json.dumps(document), encoding="utf-8")
     assert runner.invoke(app, ["report", str(tmp_path)]).exit_code == 0
     support = (tmp_path / "support.svg").read_text(encoding="utf-8")
-    assert "67  GSOMIA (military information)</text>" in support  # the plan's own gates
+    gsomia = next(s for s in document["schedule"] if s["measure"] == "gsomia")
+    (full,) = [g["threshold"] for g in gsomia["gates"] if g["series"] == "kr_gsomia"]
+    assert f"{full:g}  GSOMIA (military information)</text>" in support  # the plan's own gates
 
 
 def test_left_out_measures_carry_their_source(tmp_path: Path) -> None:

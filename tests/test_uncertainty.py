@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from seqopt.cli import app
-from seqopt.data import Distribution, Estimate, Force, Measure, Problem, Series
+from seqopt.data import Distribution, Estimate, Force, Gate, Measure, Problem, Series
 from seqopt.errors import InputError
 from seqopt.evaluate import evaluate
 from seqopt.generate import synthetic_problem
@@ -21,7 +21,7 @@ from seqopt.io.reader import read_problem
 from seqopt.io.writer import write_problem
 from seqopt.settings import ObjectiveSettings, SolverSettings
 from seqopt.solve import solve
-from seqopt.uncertainty.estimates import sites, with_values
+from seqopt.uncertainty.estimates import all_sites, objective_with_values, sites, with_values
 from seqopt.uncertainty.robust import RiskMeasure, risk, robust_plan, score
 from seqopt.uncertainty.sampling import (
     draw,
@@ -87,42 +87,59 @@ def analytic_shares(p: Problem) -> dict[str, float]:
 # -- estimates -----------------------------------------------------------------------------
 
 
+def reference_model_problem() -> Problem:
+    """The reference model's problem: its input over its horizon (2013Q4 to 2017Q4)."""
+    from seqopt.io.scenario_files import load_problem
+    from seqopt.settings import read_model_file
+
+    return load_problem(read_model_file(ROOT / "models" / "japan_rok.toml"))
+
+
+def shared_gate_problem() -> Problem:
+    """Two scopes sharing one measure-wide gate row, and a baseline carried forward."""
+    wide = Gate("pub", ranged(50, 45, 55))
+    both = tuple(
+        replace(scope(s, benefit=b, horizon=4), gates=(wide,)) for s, b in (("n", 1), ("f", 2))
+    )
+    poll, later = ranged(50, 40, 60), ranged(52, 50, 54)  # carried forward: the same object
+    return problem(
+        4, Measure("m", "m", both), series=[Series("pub", "pub", (poll, poll, later, later))]
+    )
+
+
 def test_reference_sites_have_stable_paths_and_shared_rows() -> None:
-    reference = read_problem(ROOT / "inputs" / "japan_rok")
+    reference = reference_model_problem()
     found = sites(reference)
     paths = [s.path for s in found]
     assert len(paths) == len(set(paths))
     assert "scopes:gsomia/narrow:benefit" in paths
-    # A measure-wide gate row is one estimate, not one per scope.
-    assert "gates:gsomia/*/kr_coop:threshold" in paths
-    assert not any(p.startswith("gates:gsomia/narrow/kr_coop") for p in paths)
-    # A baseline row carried forward is one estimate.
+    # A poll carried forward from before the horizon is one estimate, named by the
+    # first period it applies to.
     baseline = [p for p in paths if p.startswith("baseline:kr_gsomia/")]
-    assert baseline == [
-        "baseline:kr_gsomia/2014Q1:value",
-        "baseline:kr_gsomia/2015Q3:value",
-        "baseline:kr_gsomia/2015Q4:value",
-    ]
+    assert baseline == ["baseline:kr_gsomia/2013Q4:value"]
     assert all(s.uncertain for s in found)
     assert [s.path for s in sites(reference)] == paths  # stable
+    # A measure-wide gate row is one estimate, not one per scope.
+    shared = [s.path for s in sites(shared_gate_problem())]
+    assert "gates:m/*/pub:threshold" in shared
+    assert not any(p.startswith("gates:m/n/") or p.startswith("gates:m/f/") for p in shared)
+    assert [p for p in shared if p.startswith("baseline:")] == [
+        "baseline:pub/T0:value",
+        "baseline:pub/T2:value",
+    ]
 
 
 def test_with_values_replaces_every_place_a_row_applies() -> None:
-    reference = read_problem(ROOT / "inputs" / "japan_rok")
-    changed = with_values(
-        reference,
-        {"gates:gsomia/*/kr_coop:threshold": 51.5, "baseline:kr_gsomia/2014Q1:value": 55.0},
-    )
-    for s in changed.measure_by_id["gsomia"].scopes:
-        gate = next(g for g in s.gates if g.series == "kr_coop")
-        assert gate.threshold.base == 51.5
-    baseline = changed.series_by_id["kr_gsomia"].baseline
-    labels = reference.periods
-    assert [v.base for v in baseline[: labels.index("2015Q3")]] == [55.0] * labels.index("2015Q3")
-    assert baseline[labels.index("2015Q3")].base == 57
+    shared = shared_gate_problem()
+    changed = with_values(shared, {"gates:m/*/pub:threshold": 51.5, "baseline:pub/T0:value": 55.0})
+    for s in changed.measure_by_id["m"].scopes:
+        assert s.gates[0].threshold.base == 51.5
+    baseline = changed.series_by_id["pub"].baseline
+    assert [v.base for v in baseline] == [55.0, 55.0, 52, 52]
+    reference = reference_model_problem()
     assert with_values(reference, {s.path: s.estimate.base for s in sites(reference)}) == reference
     # Shared rows stay shared: the changed problem has the same sites.
-    assert [s.path for s in sites(changed)] == [s.path for s in sites(reference)]
+    assert [s.path for s in sites(changed)] == [s.path for s in sites(shared)]
 
 
 def test_whole_number_sites_refuse_fractions() -> None:
@@ -636,3 +653,91 @@ def test_a_forced_measure_that_support_never_allows_makes_a_scenario_infeasible(
     fast = solve(p, OBJECTIVE, SETTINGS, repeated=True)
     assert fast.status.value == solve(p, OBJECTIVE, SETTINGS).status.value == "infeasible"
     assert fast.plan is None
+
+
+# -- the objective's estimates: discount rate and terminal ---------------------------------
+
+
+def test_the_discount_rate_and_terminal_are_swung_like_the_inputs_estimates() -> None:
+    """``a`` costs 4 in T0 and yields 1 a period from T1 plus ``terminal`` periods beyond.
+
+    Undiscounted its value is ``1 + n - 4``: chosen iff more than 3 periods count
+    beyond the horizon. Terminal 4 (range 0-8): +1 at base, left out at 0 (value 0),
+    +5 at 8. At a discount rate of 20 % it is worth ``sum(1.2 ** -t, t = 1..5) - 4``.
+    """
+    p = problem(
+        2,
+        measure("a", scope("s", 1.0, 1, horizon=2, use={"cap": 4.0})),
+        resources=[renewable("cap", 10, price=1)],
+    )
+    objective = ObjectiveSettings(terminal=4, terminal_range=(0, 8), discount_rate_range=(0.0, 0.2))
+    found = all_sites(p, objective)
+    assert [s.path for s in found] == ["objective:discount_rate", "objective:terminal"]
+    base = solve(p, objective, SETTINGS)
+    assert base.plan is not None and base.objective == pytest.approx(1.0)
+    job = Job(p, objective, SETTINGS, base.plan, tuple(s.path for s in found))
+    by_path = {s.site.path: s for s in swings(job, found, base.plan)}
+    terminal = by_path["objective:terminal"]
+    assert terminal.low.leaves == ("a",) and terminal.low.outcome.value == pytest.approx(0.0)
+    assert terminal.change(terminal.high, 1.0) == pytest.approx(4.0)
+    rate = by_path["objective:discount_rate"]
+    worth = sum(1.2**-t for t in range(1, 6)) - 4  # below zero: left out
+    assert worth < 0 and rate.high.leaves == ("a",)
+    assert objective_with_values(objective, {"objective:terminal": 6.0}).terminal == 6
+    with pytest.raises(ValueError, match="whole numbers"):
+        objective_with_values(objective, {"objective:terminal": 6.5})
+    (beyond,) = [
+        b
+        for b in break_evens(job, tornado(list(by_path.values()), 1.0), 5)
+        if b.site.path == "objective:terminal"
+    ]
+    assert beyond.threshold == 3.0 and not beyond.enters  # at 3 periods it is worth 0: out
+
+
+def test_objective_ranges_are_read_from_the_model_file_and_checked(tmp_path: Path) -> None:
+    from seqopt.settings import read_model_file
+
+    write_problem(threshold_problem(), tmp_path / "input")
+    model = tmp_path / "model.toml"
+    body = '[model]\ninput = "input"\n\n[objective]\n'
+    model.write_text(
+        body + "discount_rate = 0.02\ndiscount_rate_low = 0.01\ndiscount_rate_high = 0.05\n"
+        'terminal = 8\nterminal_low = 4\nterminal_high = 16\ndistribution = "uniform"\n',
+        encoding="utf-8",
+    )
+    read = read_model_file(model).objective
+    assert read.discount_rate_range == (0.01, 0.05) and read.terminal_range == (4, 16)
+    assert read.distribution is Distribution.UNIFORM
+    model.write_text(
+        body + "discount_rate = 0.02\ndiscount_rate_low = 0.03\nterminal = 'perpetuity'\n"
+        "terminal_high = 9\ndistribution = 'normal'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_model_file(model)
+    found = [str(i).split(", setting ")[1] for i in caught.value.issues]
+    assert found == [
+        "objective.distribution: must be one of 'triangular', 'uniform', 'pert', got 'normal'.",
+        "objective.discount_rate_low: must be a number from 0 to objective.discount_rate, "
+        "got 0.03.",
+        "objective.terminal_high: a range needs objective.terminal as a whole number of periods, "
+        "got 9.",
+    ]
+
+
+def test_simulate_draws_the_objectives_estimates(tiny_model: Path) -> None:
+    text = tiny_model.read_text(encoding="utf-8")
+    tiny_model.write_text(
+        text + "\n[objective]\ndiscount_rate = 0.02\ndiscount_rate_high = 0.05\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["simulate", str(tiny_model), "--samples", "8", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    out = tiny_model.parent / "out"
+    header = (out / "samples.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert "objective:discount_rate" in header
+    rates = [
+        float(line.split(",")[header.index("objective:discount_rate")])
+        for line in (out / "samples.csv").read_text(encoding="utf-8").splitlines()[1:]
+    ]
+    assert min(rates) >= 0.02 and max(rates) <= 0.05 and len(set(rates)) == 8

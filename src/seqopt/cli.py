@@ -53,6 +53,7 @@ from seqopt.io.plan_file import read_plan_file
 from seqopt.io.psplib import model_file_text as psplib_model_file
 from seqopt.io.psplib import read_instance, to_problem
 from seqopt.io.reader import read_problem
+from seqopt.io.scenario_files import load_problem
 from seqopt.io.tables import write_csv_folder
 from seqopt.io.workbook import template_grids, write_workbook
 from seqopt.io.writer import write_problem
@@ -118,12 +119,12 @@ def _load(model_path: Path) -> tuple[ModelFile, Problem]:
             f"{escape(str(model_path))} is an input, not a model file: solving it with the "
             f"default settings (value objective, no discounting, HiGHS, "
             f"{model.solver.time_limit:g} s) into {escape(str(model.output))}. A model file "
-            "sets them (docs/model-file.md).",
+            "sets them (docs/model-files.md).",
             soft_wrap=True,
         )
     else:
         model = read_model_file(model_path)
-    problem = read_problem(model.input).renamed(model.name)
+    problem = load_problem(model)
     _engine(model, problem, Location(str(model.path), key="solver.name"))
     step(f"read {model.input}")
     return model, problem
@@ -832,9 +833,9 @@ def _sensitivity(
         )
         raise typer.Exit(EXIT_FOR_STATUS[base.status])
     count = workers if workers is not None else os.cpu_count() or 1
-    from seqopt.uncertainty.estimates import sites
+    from seqopt.uncertainty.estimates import all_sites
 
-    swings = 2 * len(sites(problem))
+    swings = 2 * len(all_sites(problem, model.objective))
     try:
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task(f"Solving {swings} swings", total=swings)

@@ -36,7 +36,7 @@ err = Console(stderr=True, highlight=False)
 
 
 class Exit(IntEnum):
-    """Process exit codes (also in the README and docs/model-file.md)."""
+    """Process exit codes (also in the README and docs/model-files.md)."""
 
     OK = 0
     INPUT = 2

@@ -13,14 +13,22 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a record came from: a file, a sheet and a row (1-based, as Excel shows it)."""
+    """Where a record came from: a file, a sheet and a row (1-based, as Excel shows it).
+
+    ``replaced`` names cells of the row that were set elsewhere (by a scenario
+    file), with where: messages about those cells point there.
+    """
 
     file: str
     sheet: str
     row: int
+    replaced: tuple[tuple[str, Location], ...] = ()
 
     def at(self, column: str | None = None) -> Location:
         """Return the location of one cell (or of the whole row) of this record."""
+        for name, where in self.replaced:
+            if name == column:
+                return where
         return Location(self.file, self.sheet, self.row, column)
 
 

@@ -80,10 +80,28 @@ def plan_document(problem: Problem, model: ModelFile, result: SolveResult) -> di
         "periods": list(labels),
         "notes": list(result.notes),
     }
+    if model.scenario.files or model.scenario.changes_input:
+        document["scenario"] = scenario_document(model)
     evaluation = result.evaluation
     if evaluation is not None:
         document.update(_plan_part(problem, evaluation))
     return document
+
+
+def scenario_document(model: ModelFile) -> dict[str, Any]:
+    """What a scenario file changes in its input, so that a plan can be traced to it."""
+    scenario = model.scenario
+    horizon = scenario.horizon
+    return {
+        "files": [
+            {"path": path.as_posix(), "sha256": fingerprint(path)} for path in scenario.files
+        ],
+        "overrides": {o.cell: o.value for o in scenario.overrides},
+        "overlays": [
+            {"path": o.path.as_posix(), "sha256": fingerprint(o.path)} for o in scenario.overlays
+        ],
+        "horizon": None if horizon is None else {"first": horizon.first, "last": horizon.last},
+    }
 
 
 def _plan_part(problem: Problem, evaluation: Evaluation) -> dict[str, Any]:

@@ -8,15 +8,17 @@ runs the same from any working directory. Unknown keys are errors: a typo in
 from __future__ import annotations
 
 import math
-import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from seqopt.data import Distribution
 from seqopt.errors import InputError, Issue, Location
+from seqopt.io.scenario_files import Scenario, relative_path, scenario_settings
 
 PERPETUITY = "perpetuity"
 
@@ -72,6 +74,14 @@ class ObjectiveSettings:
     random_events
         ``ignore`` (only scheduled events apply) or ``expected`` (random events
         count with their expected shifts); see :class:`RandomEvents`.
+    discount_rate_range, terminal_range
+        Lowest and highest plausible values (``discount_rate_low`` and
+        ``discount_rate_high``, ``terminal_low`` and ``terminal_high`` in the
+        model file), ``None`` for a number taken as known. ``solve`` uses the base
+        values; ``simulate`` draws and ``sensitivity`` swings them like the
+        input's estimates.
+    distribution
+        How ``simulate`` draws both from their ranges.
     """
 
     kind: ObjectiveKind = ObjectiveKind.VALUE
@@ -79,6 +89,9 @@ class ObjectiveSettings:
     terminal: int | str = 0
     tie_break: bool = True
     random_events: RandomEvents = RandomEvents.IGNORE
+    discount_rate_range: tuple[float, float] | None = None
+    terminal_range: tuple[int, int] | None = None
+    distribution: Distribution = Distribution.TRIANGULAR
 
     def discount(self, period: int) -> float:
         """Return the weight of one unit of value in ``period``."""
@@ -153,7 +166,13 @@ class SolverSettings:
 
 @dataclass(frozen=True)
 class ModelFile:
-    """A model file, read and checked."""
+    """A model file, read and checked.
+
+    ``scenario`` holds what the file (and any it extends) changes in the input:
+    forced measures, cell overrides, overlays and the horizon
+    (:mod:`seqopt.io.scenario_files`); :func:`seqopt.io.scenario_files.load_problem`
+    reads the problem with them applied.
+    """
 
     path: Path
     name: str
@@ -162,6 +181,7 @@ class ModelFile:
     objective: ObjectiveSettings = field(default_factory=ObjectiveSettings)
     solver: SolverSettings = field(default_factory=SolverSettings)
     description: str = ""
+    scenario: Scenario = field(default_factory=Scenario)
 
     def with_solver(self, **changes: Any) -> ModelFile:
         """Return a copy with some solver settings replaced (``None`` values are ignored)."""
@@ -184,35 +204,115 @@ def is_input(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() in {".xlsx", ".xlsm"}
 
 
+SECTIONS = ("model", "objective", "solver", "force", "overrides")
+MODEL_KEYS = frozenset({"name", "input", "output", "description", "overlay", "horizon"})
+OWN_KEYS = frozenset({"name", "output", "description"})
+"""Settings of ``[model]`` that a file extending another does not inherit."""
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One file of an ``extends`` chain: its settings, paths already joined to its folder."""
+
+    path: Path
+    model: dict[str, Any]
+    objective: dict[str, Any]
+    solver: dict[str, Any]
+    input: Path | None
+    scenario: Scenario
+
+
 def read_model_file(path: Path) -> ModelFile:
-    """Read a model file, raising :class:`InputError` with every problem found."""
+    """Read a model file (and the files it extends), raising :class:`InputError` with every problem.
+
+    A file that says ``extends = "other.toml"`` starts from the other file's
+    settings: its own ``[objective]`` and ``[solver]`` settings replace the other's
+    one by one, and so do ``input``, ``overlay`` and ``horizon`` in ``[model]``;
+    ``name``, ``output`` and ``description`` are its own. Its ``[force]`` and
+    ``[overrides]`` add to the other's (replacing them for the same measure or cell).
+    """
+    chain = _chain(path)
+    issues: list[Issue] = []
+    layers = [_layer(file, data, k == 0, issues) for k, (file, data) in enumerate(chain)]
+    if issues:
+        raise InputError(issues)
+    file = str(path)
+    own = layers[-1]
+    objective_keys: dict[str, Any] = {}
+    solver_keys: dict[str, Any] = {}
+    scenario = Scenario()
+    for layer in layers:
+        objective_keys.update(layer.objective)
+        solver_keys.update(layer.solver)
+        scenario = scenario.then(layer.scenario)
+    if len(layers) > 1:
+        scenario = replace(scenario, files=tuple(layer.path for layer in layers))
+    # Each file alone is valid: what is left are clashes between files (a range
+    # in one around a rate in another).
+    objective = _objective(objective_keys, file, issues)
+    solver = _solver(solver_keys, file, issues)
+    name = _name(own.model.get("name", path.stem), file, issues)
+    if issues:
+        raise InputError(issues)
+    input_path = next(layer.input for layer in reversed(layers) if layer.input is not None)
+    output = (
+        relative_path(path.parent, str(own.model["output"]))
+        if "output" in own.model
+        else Path("reports") / name
+    )
+    description = str(own.model.get("description", ""))
+    return ModelFile(path, name, input_path, output, objective, solver, description, scenario)
+
+
+def _chain(path: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The files ``path`` extends, the one extended first, then ``path``, as TOML data."""
+    chain: list[tuple[Path, dict[str, Any]]] = []
+    current = path
+    while True:
+        chain.append((current, _toml(current)))
+        parent = chain[-1][1].get("extends")
+        if parent is None:
+            return chain[::-1]
+        where = Location(str(current), key="extends")
+        if not isinstance(parent, str) or not parent:
+            raise InputError([Issue(where, "must name the model file this one extends", parent)])
+        target = relative_path(current.parent, parent)
+        if not target.is_file():
+            rule = f"model file not found: {target} (paths are relative to the model file)"
+            raise InputError([Issue(where, rule, parent)])
+        if target.resolve() in {file.resolve() for file, _ in chain}:
+            rule = "extends a model file that extends this one (a cycle)"
+            raise InputError([Issue(where, rule, parent)])
+        current = target
+
+
+def _toml(path: Path) -> dict[str, Any]:
     file = str(path)
     if not path.is_file():
         raise InputError([Issue(Location(file), "model file not found")])
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError([Issue(Location(file), "is not valid TOML", str(exc))]) from None
-    issues: list[Issue] = []
-    known_sections = {"model", "objective", "solver"}
+
+
+def _layer(path: Path, data: dict[str, Any], root: bool, issues: list[Issue]) -> _Layer:
+    """Check one file alone and keep its settings (the root of a chain must name the input)."""
+    file = str(path)
     for section in data:
-        if section not in known_sections:
-            hint = f"Known sections: {', '.join(sorted(known_sections))}."
+        if section not in SECTIONS and section != "extends":
+            hint = f'Known sections: {", ".join(SECTIONS)} (and extends = "file.toml").'
             issues.append(Issue(Location(file, key=section), "unknown section", section, hint=hint))
     model = _section(data, "model", file, issues)
-    _only_keys(model, {"name", "input", "output", "description"}, "model", file, issues)
+    _only_keys(model, set(MODEL_KEYS), "model", file, issues)
     base = path.parent
-    name = _name(model.get("name", path.stem), file, issues)
-    input_path = _input_path(model, base, file, issues)
-    output = _join(base, str(model["output"])) if "output" in model else Path("reports") / name
-    objective = _objective(_section(data, "objective", file, issues), file, issues)
-    solver = _solver(_section(data, "solver", file, issues), file, issues)
-    if issues:
-        raise InputError(issues)
-    assert input_path is not None
-    return ModelFile(
-        path, name, input_path, output, objective, solver, str(model.get("description", ""))
-    )
+    input_path = _input_path(model, base, file, issues) if root or "input" in model else None
+    objective = _section(data, "objective", file, issues)
+    solver = _section(data, "solver", file, issues)
+    _objective(objective, file, issues)
+    _solver(solver, file, issues)
+    scenario = scenario_settings(data, path, base, issues)
+    return _Layer(path, model, objective, solver, input_path, scenario)
 
 
 _NAME = re.compile(r"[^\x00-\x1f\x7f/\\:*?\"<>|]{1,100}")
@@ -260,15 +360,32 @@ def _input_path(model: dict[str, Any], base: Path, file: str, issues: list[Issue
     if not isinstance(raw, str) or not raw:
         issues.append(Issue(where, "must name the input workbook or CSV folder", raw))
         return None
-    input_path = _join(base, raw)
+    input_path = relative_path(base, raw)
     if not input_path.exists():
         rule = f"input workbook not found: {input_path} (paths are relative to the model file)"
         issues.append(Issue(where, rule, raw))
     return input_path
 
 
+OBJECTIVE_KEYS = frozenset(
+    {
+        "kind",
+        "discount_rate",
+        "discount_rate_low",
+        "discount_rate_high",
+        "terminal",
+        "terminal_low",
+        "terminal_high",
+        "tie_break",
+        "random_events",
+        "distribution",
+    }
+)
+"""The settings of ``[objective]``: those of :class:`ObjectiveSettings`, ranges as companions."""
+
+
 def _objective(section: dict[str, Any], file: str, issues: list[Issue]) -> ObjectiveSettings:
-    _only_keys(section, {f.name for f in fields(ObjectiveSettings)}, "objective", file, issues)
+    _only_keys(section, set(OBJECTIVE_KEYS), "objective", file, issues)
     default = ObjectiveSettings()
 
     def where(key: str) -> Location:
@@ -309,9 +426,77 @@ def _objective(section: dict[str, Any], file: str, issues: list[Issue]) -> Objec
     if events not in {e.value for e in RandomEvents}:
         issues.append(Issue(where("random_events"), "must be 'ignore' or 'expected'", events))
         events = default.random_events.value
+    drawn = section.get("distribution", default.distribution.value)
+    if drawn not in {d.value for d in Distribution}:
+        known = ", ".join(repr(d.value) for d in Distribution)
+        issues.append(Issue(where("distribution"), f"must be one of {known}", drawn))
+        drawn = default.distribution.value
+    rate_range = _rate_range(section, float(rate), where, issues)
+    if terminal == PERPETUITY and rate_range is not None and rate_range[0] <= 0:
+        rule = "a perpetuity needs objective.discount_rate_low > 0"
+        issues.append(Issue(where("discount_rate_low"), rule, rate_range[0]))
+        rate_range = None
+    terminal_range = _terminal_range(section, terminal, where, issues)
     return ObjectiveSettings(
-        ObjectiveKind(kind), float(rate), terminal, tie_break, RandomEvents(events)
+        ObjectiveKind(kind),
+        float(rate),
+        terminal,
+        tie_break,
+        RandomEvents(events),
+        rate_range,
+        terminal_range,
+        Distribution(drawn),
     )
+
+
+def _rate_range(
+    section: dict[str, Any], rate: float, where: Callable[[str], Location], issues: list[Issue]
+) -> tuple[float, float] | None:
+    """``discount_rate_low`` and ``_high``: numbers in ``[0, 1)`` around the rate."""
+    if "discount_rate_low" not in section and "discount_rate_high" not in section:
+        return None
+    ends = []
+    for key, rule in (
+        ("discount_rate_low", "must be a number from 0 to objective.discount_rate"),
+        ("discount_rate_high", "must be a number from objective.discount_rate to below 1"),
+    ):
+        value = section.get(key, rate)
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        low_side = key.endswith("_low")
+        if not is_number or not (0 <= value <= rate if low_side else rate <= value < 1):
+            issues.append(Issue(where(key), rule, value))
+            value = rate
+        ends.append(float(value))
+    return ends[0], ends[1]
+
+
+def _terminal_range(
+    section: dict[str, Any],
+    terminal: int | str,
+    where: Callable[[str], Location],
+    issues: list[Issue],
+) -> tuple[int, int] | None:
+    """``terminal_low`` and ``_high``: whole numbers of periods around the terminal."""
+    if "terminal_low" not in section and "terminal_high" not in section:
+        return None
+    if not isinstance(terminal, int):
+        rule = "a range needs objective.terminal as a whole number of periods"
+        key = "terminal_low" if "terminal_low" in section else "terminal_high"
+        issues.append(Issue(where(key), rule, section[key]))
+        return None
+    ends = []
+    for key, rule in (
+        ("terminal_low", "must be a whole number from 0 to objective.terminal"),
+        ("terminal_high", "must be a whole number >= objective.terminal"),
+    ):
+        value = section.get(key, terminal)
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        low_side = key.endswith("_low")
+        if not whole or not (0 <= value <= terminal if low_side else value >= terminal):
+            issues.append(Issue(where(key), rule, value))
+            value = terminal
+        ends.append(int(value))
+    return ends[0], ends[1]
 
 
 def _solver(section: dict[str, Any], file: str, issues: list[Issue]) -> SolverSettings:
@@ -365,8 +550,3 @@ def _positive_number(value: object) -> bool:
         and value > 0
         and math.isfinite(value)
     )
-
-
-def _join(base: Path, relative: str) -> Path:
-    """Join a path from a model file to the model file's folder, without ``..`` left in it."""
-    return Path(os.path.normpath(base / relative))

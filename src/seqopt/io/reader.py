@@ -194,8 +194,11 @@ class _Reader:
             }
             _apply_distribution(values)
             self.issues.extend(issues)
+            origin = Origin(
+                row.file or table.file, table.sheet, row.number, tuple(row.replaced.items())
+            )
             ok = not issues and not (row.unread & known)
-            records.append(Record(Origin(table.file, table.sheet, row.number), values, ok))
+            records.append(Record(origin, values, ok))
         return records
 
     def _check_keys(self, records: dict[str, list[Record]]) -> None:
@@ -667,7 +670,7 @@ def _read_cell(
 ) -> Value:
     """Read one cell (and, for an estimate, its low/high companions)."""
     raw = row.cells.get(column.name)
-    where = table.location(row.number, column.name)
+    where = row.location(table, column.name)
     if any(header in row.unread for header in column.headers()):
         return None  # reported by the tables already
     if raw is None:
@@ -703,7 +706,7 @@ def _read_cell(
     bounds = []
     for header in column.headers()[1:]:
         value = row.cells.get(header)
-        at = table.location(row.number, header)
+        at = row.location(table, header)
         bound = base if value is None else _read_number(value, row, column, header, at, issues)
         bounds.append(bound)
     low, high = bounds
@@ -712,7 +715,7 @@ def _read_cell(
     if low > high:
         issues.append(
             Issue(
-                table.location(row.number, f"{column.name}_low"),
+                row.location(table, f"{column.name}_low"),
                 f"low must not exceed high ({column.name}_high = {high:g})",
                 low,
             )

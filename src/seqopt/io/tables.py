@@ -58,7 +58,12 @@ __all__ = ["README_SHEET", "Cell", "Row", "Table", "Tables", "read_tables"]
 
 @dataclass(frozen=True)
 class Row:
-    """One non-empty data row: its number as the planner sees it, and its cells by header."""
+    """One non-empty data row: its number as the planner sees it, and its cells by header.
+
+    A scenario file (:mod:`seqopt.io.scenario_files`) may add a row from another file
+    (``file``) or set some cells of a row from elsewhere (``replaced``): messages
+    about those cells then name where they were set.
+    """
 
     number: int
     cells: Mapping[str, Cell]
@@ -66,6 +71,16 @@ class Row:
     """Headers of cells Excel shows as a percentage (it stores 50 % as 0.5)."""
     unread: frozenset[str] = frozenset()
     """Headers of cells that could not be read; each is an issue of the tables already."""
+    file: str | None = None
+    """The file the row comes from, when it is not its table's."""
+    replaced: Mapping[str, Location] = field(default_factory=dict)
+    """Cells set elsewhere than the row's file, by header: where they were set."""
+
+    def location(self, table: Table, column: str | None = None) -> Location:
+        """Where a cell of this row (or the whole row) was written."""
+        if column is not None and column in self.replaced:
+            return self.replaced[column]
+        return Location(self.file or table.file, table.sheet, self.number, column)
 
 
 @dataclass(frozen=True)

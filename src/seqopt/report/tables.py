@@ -283,7 +283,28 @@ def inputs_table(document: dict[str, Any]) -> Table:
     ]
     if document.get("description"):
         rows.insert(1, ("Description", document["description"]))
+    rows[3:3] = _scenario_rows(document.get("scenario"))
     return _table("inputs", "Inputs", [Column("Item"), Column("Value")], rows, "")
+
+
+def _scenario_rows(scenario: dict[str, Any] | None) -> list[tuple[Cell, ...]]:
+    """What a scenario file changed in the input (docs/model-files.md), when it did."""
+    if not scenario:
+        return []
+    rows: list[tuple[Cell, ...]] = []
+    if scenario["files"]:
+        rows.append(
+            ("Model files", " extends ".join(f["path"] for f in reversed(scenario["files"])))
+        )
+    horizon = scenario.get("horizon")
+    if horizon:
+        span = f"{horizon['first'] or 'the first period'} to {horizon['last'] or 'the last period'}"
+        rows.append(("Horizon", f"{span} of the input's periods"))
+    for overlay in scenario["overlays"]:
+        rows.append(("Overlay", f"{overlay['path']} (SHA-256 {overlay['sha256']})"))
+    for cell, value in scenario["overrides"].items():
+        rows.append(("Override", f"{cell} = {'blank' if value is None else value}"))
+    return rows
 
 
 def plan_tables(document: dict[str, Any]) -> list[Table]:

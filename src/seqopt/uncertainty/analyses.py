@@ -17,7 +17,7 @@ from seqopt.outputs import fingerprint
 from seqopt.plan import Plan
 from seqopt.settings import ModelFile, ObjectiveKind
 from seqopt.solve import SolveResult, solve
-from seqopt.uncertainty.estimates import Site, sites, with_values
+from seqopt.uncertainty.estimates import Site, all_sites, sites, with_values
 from seqopt.uncertainty.results import distribution, simulation_document
 from seqopt.uncertainty.robust import RiskMeasure, Robust, Score, risk, robust_plan, score
 from seqopt.uncertainty.sampling import Samples, draw, with_events
@@ -57,7 +57,7 @@ def simulate(
     event, whether it happens in each period of its window.
     """
     base = base if base is not None else solve(problem, model.objective, model.solver)
-    found = sites(problem)
+    found = all_sites(problem, model.objective)
     samples = with_events(draw(found, count, seed), problem)
     job = Job(problem, model.objective, model.solver, base.plan, samples.paths)
     outcomes = run_scenarios(
@@ -89,7 +89,7 @@ def sensitivity(
     base = base if base is not None else solve(problem, model.objective, model.solver)
     if base.plan is None or base.objective is None:
         raise ValueError(f"the base model has no plan ({base.status.value})")
-    found = sites(problem)
+    found = all_sites(problem, model.objective)
     job = Job(problem, model.objective, model.solver, base.plan, tuple(s.path for s in found))
     ordered = tornado(
         swings(job, found, base.plan, workers=workers, scheduler=scheduler, done=done),
@@ -125,7 +125,9 @@ def robust(
     """The robust plan over ``count`` scenarios, compared with the base plan on ``check`` others.
 
     The fresh sample is drawn from another stream (``seed + 1``), independent of
-    the one the plan was chosen on.
+    the one the plan was chosen on. The discount rate and terminal stay at their
+    base values: they say how the analyst weighs time, not a state of the world a
+    plan could hedge against.
     """
     base = base if base is not None else solve(problem, model.objective, model.solver)
     found = sites(problem)

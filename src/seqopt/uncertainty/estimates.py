@@ -14,6 +14,11 @@ A simulation also draws whether each random event happens in each period of its
 window (:func:`event_draws`): those values, 0 or 1, have paths
 ``events:<event>/<period>:happens`` and :func:`with_values` turns them into a
 scheduled event in that scenario.
+
+Two estimates belong to the model file, not the input: the discount rate and the
+terminal of ``[objective]`` (:func:`objective_sites`, paths
+``objective:discount_rate`` and ``objective:terminal``), drawn and swung like the
+others and put in place by :func:`objective_with_values`.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from seqopt.data import (
     Series,
     Substitute,
 )
+from seqopt.settings import ObjectiveSettings
 
 Visit = Callable[[str, str, Estimate, bool], Estimate]
 """Called with (path, subject, estimate, integer); returns the estimate to put in its place."""
@@ -93,6 +99,56 @@ def with_values(problem: Problem, values: Mapping[str, float]) -> Problem:
         return replace(estimate, base=float(value))
 
     return _happened(_walk(problem, substitute), values)
+
+
+RATE_PATH = "objective:discount_rate"
+TERMINAL_PATH = "objective:terminal"
+
+
+def objective_sites(
+    objective: ObjectiveSettings, *, uncertain_only: bool = True
+) -> tuple[Site, ...]:
+    """The discount rate and the terminal as sites (only those with a range, by default).
+
+    A terminal of ``"perpetuity"`` is not a number of periods and is never a site.
+    """
+    found = []
+    rate = objective.discount_rate
+    low, high = objective.discount_rate_range or (rate, rate)
+    estimate = Estimate(rate, low, high, objective.distribution)
+    found.append(Site(RATE_PATH, "Discount rate per period", estimate, False))
+    if isinstance(objective.terminal, int):
+        periods = objective.terminal
+        first, last = objective.terminal_range or (periods, periods)
+        estimate = Estimate(float(periods), float(first), float(last), objective.distribution)
+        subject = "Periods of benefit counted beyond the horizon (terminal)"
+        found.append(Site(TERMINAL_PATH, subject, estimate, True))
+    return tuple(s for s in found if s.uncertain or not uncertain_only)
+
+
+def all_sites(
+    problem: Problem, objective: ObjectiveSettings, *, uncertain_only: bool = True
+) -> tuple[Site, ...]:
+    """The input's sites (:func:`sites`) followed by the objective's (:func:`objective_sites`)."""
+    return sites(problem, uncertain_only=uncertain_only) + objective_sites(
+        objective, uncertain_only=uncertain_only
+    )
+
+
+def objective_with_values(
+    objective: ObjectiveSettings, values: Mapping[str, float]
+) -> ObjectiveSettings:
+    """``objective`` with the discount rate and terminal named in ``values`` put in place."""
+    result = objective
+    rate = values.get(RATE_PATH)
+    if rate is not None and rate != objective.discount_rate:
+        result = replace(result, discount_rate=float(rate))
+    terminal = values.get(TERMINAL_PATH)
+    if terminal is not None and terminal != objective.terminal:
+        if not float(terminal).is_integer():
+            raise ValueError(f"{TERMINAL_PATH} takes whole numbers, got {terminal}")
+        result = replace(result, terminal=int(terminal))
+    return result
 
 
 def happens_path(problem: Problem, event: Event, period: int) -> str:

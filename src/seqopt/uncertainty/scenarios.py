@@ -26,7 +26,7 @@ from seqopt.heuristics.greedy import greedy_plan
 from seqopt.plan import Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solve import solve
-from seqopt.uncertainty.estimates import with_values
+from seqopt.uncertainty.estimates import objective_with_values, with_values
 
 LOCAL = "local"
 """``--scheduler local``: start a Dask LocalCluster on this machine."""
@@ -101,13 +101,15 @@ def broken_rule(problem: Problem, violation: Violation) -> str:
 
 def solve_one(job: Job, index: int, values: Sequence[float]) -> Outcome:
     """Solve scenario ``index`` (its ``values`` follow ``job.paths``) and score the base plan."""
-    problem = with_values(job.problem, dict(zip(job.paths, values, strict=True)))
-    starts = [greedy_plan(problem, job.objective)]
+    drawn = dict(zip(job.paths, values, strict=True))
+    problem = with_values(job.problem, drawn)
+    objective = objective_with_values(job.objective, drawn)
+    starts = [greedy_plan(problem, objective)]
     base_value = None
     broken: tuple[str, ...] = ()
     if job.base_plan is not None:
         starts.insert(0, job.base_plan)
-        scored = evaluate(problem, job.base_plan, job.objective, sources=False)
+        scored = evaluate(problem, job.base_plan, objective, sources=False)
         if scored.feasible:
             base_value = scored.objective
         else:
@@ -115,7 +117,7 @@ def solve_one(job: Job, index: int, values: Sequence[float]) -> Outcome:
     # The greedy plan is offered whatever the model's warm_start says: scenarios differ
     # from the base problem, and the base plan may break a rule of this one.
     settings = replace(job.settings, warm_start=False)
-    solved = solve(problem, job.objective, settings, starts, repeated=True)
+    solved = solve(problem, objective, settings, starts, repeated=True)
     evaluation = solved.evaluation
     signing = {s.measure: s.signing for s in evaluation.scheduled} if evaluation else {}
     return Outcome(
@@ -126,7 +128,7 @@ def solve_one(job: Job, index: int, values: Sequence[float]) -> Outcome:
         signing,
         base_value,
         broken,
-        job.objective.kind is ObjectiveKind.VALUE,
+        objective.kind is ObjectiveKind.VALUE,
     )
 
 

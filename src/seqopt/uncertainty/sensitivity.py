@@ -31,7 +31,7 @@ from seqopt.data import Problem
 from seqopt.io.cells import csv_row
 from seqopt.plan import Plan
 from seqopt.settings import ModelFile
-from seqopt.uncertainty.estimates import Site, sites
+from seqopt.uncertainty.estimates import Site, all_sites
 from seqopt.uncertainty.scenarios import Job, Outcome, map_tasks, run_scenarios, solve_one
 
 SCHEMA = "seqopt.sensitivity/1"
@@ -178,7 +178,9 @@ def break_evens(
         chosen += 1
         index = job.paths.index(swing.site.path)
         searches.append(Search(index, swing.site, 0.0, measure, False, False))
-    every = {s.path: s.estimate.base for s in sites(job.problem, uncertain_only=False)}
+    every = {
+        s.path: s.estimate.base for s in all_sites(job.problem, job.objective, uncertain_only=False)
+    }
     bases = tuple(every[path] for path in job.paths)
     return map_tasks(_break_even, (job, bases), searches, workers=workers, scheduler=scheduler)
 
