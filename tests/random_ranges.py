@@ -20,8 +20,8 @@ from brute_force import lever_options, measure_options
 DISTRIBUTIONS = list(Distribution)
 
 
-def with_ranges(problem: Problem, seed: int, share: float = 0.7) -> Problem:
-    """``problem`` with a range on about ``share`` of its estimates."""
+def with_ranges(problem: Problem, seed: int, share: float = 0.7, scale: float = 1.0) -> Problem:
+    """``problem`` with a range on about ``share`` of its estimates, ``scale`` times as wide."""
     rng = random.Random(f"ranges-{seed}")
 
     def widen(path: str, subject: str, estimate: Estimate, integer: bool) -> Estimate:
@@ -34,9 +34,10 @@ def with_ranges(problem: Problem, seed: int, share: float = 0.7) -> Problem:
         if path.endswith((":probability", ":decay")):
             low, high = max(0.0, base - 0.2), min(1.0, base + 0.2)
         elif path.endswith(":threshold") or path.startswith("baseline:"):
-            low, high = max(0.0, base - rng.uniform(1, 5)), min(100.0, base + rng.uniform(1, 5))
+            low = max(0.0, base - scale * rng.uniform(1, 5))
+            high = min(100.0, base + scale * rng.uniform(1, 5))
         else:
-            spread = abs(base) * rng.uniform(0.1, 0.3) + 0.1
+            spread = scale * (abs(base) * rng.uniform(0.1, 0.3) + 0.1)
             low, high = base - spread, base + spread
             if base >= 0:
                 low = max(0.0, low)

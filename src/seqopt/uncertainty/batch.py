@@ -111,7 +111,20 @@ def score_batch(
     problem: Problem, plan: Plan, objective: ObjectiveSettings, samples: Samples
 ) -> BatchScore:
     """``plan`` scored in every scenario of ``samples`` (values by site path, 0/1 event draws)."""
-    return _Batch(problem, plan, objective, samples).score()
+    return Scorer(problem, objective, samples).score(plan)
+
+
+class Scorer:
+    """Scores plans in the scenarios of one sample (the values are laid out once)."""
+
+    def __init__(self, problem: Problem, objective: ObjectiveSettings, samples: Samples) -> None:
+        self.problem = problem
+        self.objective = objective
+        self.values = _Values(problem, samples)
+
+    def score(self, plan: Plan) -> BatchScore:
+        """``plan`` scored in every scenario."""
+        return _Batch(self.problem, plan, self.objective, self.values).score()
 
 
 # -- values of every site, per scenario ---------------------------------------------------
@@ -176,12 +189,12 @@ class _Course:
 
 class _Batch:
     def __init__(
-        self, problem: Problem, plan: Plan, objective: ObjectiveSettings, samples: Samples
+        self, problem: Problem, plan: Plan, objective: ObjectiveSettings, values: _Values
     ) -> None:
         self.problem = problem
         self.plan = plan
         self.objective = objective
-        self.values = _Values(problem, samples)
+        self.values = values
         self.shape = self.values.shape
         self.count = self.values.count
         self.horizon = problem.horizon
