@@ -50,9 +50,12 @@ from seqopt.io.workbook import template_grids, write_workbook
 from seqopt.io.writer import write_problem
 from seqopt.outputs import STATUS_WORDS, headline, plan_document, write_outputs
 from seqopt.report.why import why_sections
+from seqopt.report.words import reliability_sentences
 from seqopt.settings import ModelFile, SolverName, read_model_file
 from seqopt.solve import PlanRejected, SolveResult, Status, solve
 from seqopt.solvers.choice import Choice, EngineUnavailable, choose
+from seqopt.uncertainty.estimates import sites
+from seqopt.uncertainty.reliable import asked, plan_to_record
 from seqopt.uncertainty.robust import RiskMeasure
 
 
@@ -151,33 +154,58 @@ def solve_command(
     cvar_level: Annotated[
         float, typer.Option(min=0.001, max=1.0, help="With --robust-measure cvar: worst share.")
     ] = 0.2,
-    seed: Annotated[int, typer.Option(help="With --robust: random seed of the samples.")] = 1,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed of the samples (model file: uncertainty.seed).")
+    ] = None,
     check_samples: Annotated[
-        int, typer.Option(min=1, help="With --robust: fresh scenarios to compare plans on.")
-    ] = 500,
+        int | None,
+        typer.Option(min=1, help="Fresh scenarios every plan is scored on (default 1000)."),
+    ] = None,
+    reliability: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=0.999,
+            help="Share of scenarios the plan must go through in (model file: "
+            "uncertainty.reliability).",
+        ),
+    ] = None,
+    margin: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=100.0, help="Points of support to spare at every signing."),
+    ] = None,
 ) -> None:
     """Find the best plan for a model and write plan.json, plan.xlsx and summary.md.
 
-    With --report, also write report.html and its charts (as seqopt report does).
-    With --robust K, choose instead one plan that does best over K sampled scenarios
-    and write robust.json (docs/uncertainty.md).
+    When estimates have ranges, the plan is also scored on sampled scenarios: in
+    what share it goes through unchanged (docs/uncertainty.md). With reliability
+    or margin (here or in the model file), the plan recorded is the best that
+    reaches them. With --report, also write report.html and its charts (as
+    seqopt report does). With --robust K, choose instead one plan that does best
+    over K sampled scenarios and write robust.json.
     """
     started = time.perf_counter()
     model, problem = _guarded(lambda: _load(model_path))
     model = model.with_solver(name=solver, time_limit=time_limit, gap=gap)
+    model = model.with_uncertainty(
+        seed=seed, check_samples=check_samples, reliability=reliability, margin=margin
+    )
     engine = _guarded(lambda: _engine(model, problem, Location(key="--solver")))
     if robust is not None:
         target = output if output is not None else model.output
-        _solve_robust(
-            problem, model, robust, robust_measure, cvar_level, seed, check_samples, target
-        )
+        _solve_robust(problem, model, robust, robust_measure, cvar_level, target)
     try:
         with err.status(f"Solving {model.name} with {engine.engine.value}…", spinner="dots"):
-            result = solve(problem, model.objective, model.solver)
+            base = solve(problem, model.objective, model.solver)
+        with err.status(_reliability_words(problem, model), spinner="dots"):
+            recorded = plan_to_record(problem, model, base)
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, no plan written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
+    result = recorded.result
     document = plan_document(problem, model, result)
+    if recorded.part is not None:
+        document["reliability"] = recorded.part
     if result.status is Status.INFEASIBLE:
         with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
             found = diagnose(problem, model.objective, model.solver)
@@ -189,6 +217,8 @@ def solve_command(
     if not quiet and result.evaluation is not None:
         out.print(_plan_table(problem, result.evaluation))
     out.print(escape(headline(document).replace("**", "")))
+    for sentence in reliability_sentences(document)[1:]:
+        out.print(f"  {escape(sentence)}")
     for note in result.notes:
         out.print(f"  - {escape(note)}")
     if "diagnosis" in document:
@@ -201,6 +231,17 @@ def solve_command(
         f"{elapsed:.2f} s in all. Wrote {', '.join(str(p) for p in written)}.[/]"
     )
     raise typer.Exit(EXIT_FOR_STATUS[result.status])
+
+
+def _reliability_words(problem: Problem, model: ModelFile) -> str:
+    goal = asked(problem, model)
+    if goal.any:
+        return (
+            f"Choosing a plan that goes through in at least {goal.level:.0%} of scenarios…"
+            if goal.level
+            else "Choosing a plan that clears its gates often enough…"
+        )
+    return f"Scoring the plan on {model.uncertainty.check_samples} sampled scenarios…"
 
 
 def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
@@ -703,7 +744,6 @@ def sensitivity_command(
         )
         raise typer.Exit(EXIT_FOR_STATUS[base.status])
     count = workers if workers is not None else os.cpu_count() or 1
-    from seqopt.uncertainty.estimates import sites
 
     swings = 2 * len(sites(problem))
     try:
@@ -748,8 +788,6 @@ def _solve_robust(
     count: int,
     measure: RiskMeasure,
     level: float,
-    seed: int,
-    check: int,
     folder: Path,
 ) -> None:
     from seqopt.uncertainty.analyses import robust
@@ -757,7 +795,7 @@ def _solve_robust(
     base = _base_solve(problem, model)
     try:
         with err.status(f"Choosing one plan over {count} scenarios…", spinner="dots"):
-            run = robust(problem, model, count, measure, level, seed, check, base)
+            run = robust(problem, model, count, measure, level, base)
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
@@ -796,6 +834,102 @@ def _solve_robust(
             )
     out.print(f"[dim]Wrote {target}.[/]")
     raise typer.Exit(EXIT_FOR_STATUS[status])
+
+
+@app.command("frontier")
+def frontier_command(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file (TOML).")],
+    more: Annotated[
+        list[float] | None,
+        typer.Argument(metavar="[LEVEL]...", help="More reliability levels after --reliability."),
+    ] = None,
+    reliability: Annotated[
+        float | None,
+        typer.Option(
+            "--reliability",
+            help="Trade value for reliability at these levels: --reliability 0 0.5 0.8 0.9 "
+            "(default: uncertainty.frontier in the model file).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed of the samples (model file: uncertainty.seed).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
+    ] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html with the frontier.")
+    ] = False,
+) -> None:
+    """The price of safety: the best plan at each reliability level, and what it gives up.
+
+    Writes frontier.json (every level's plan, value, reliability on fresh scenarios and
+    what changes from the previous level), frontier.svg and frontier.png (value against
+    reliability, knee marked), beside the plan optimal at base values (docs/uncertainty.md).
+    """
+    from seqopt.report.frontier import write_frontier_chart
+    from seqopt.uncertainty.frontier import FRONTIER_FILE, frontier, frontier_document
+
+    model, problem = _guarded(lambda: _load(model_path))
+    model = model.with_uncertainty(seed=seed)
+    levels = _levels(model, reliability, more or [])
+    if not sites(problem):
+        err.print("[bold red]No estimate has a range: every plan goes through in every case.[/]")
+        raise typer.Exit(Exit.INPUT)
+    base = _base_solve(problem, model)
+    started = time.perf_counter()
+    try:
+        with err.status(f"Climbing to reliability {max(levels):.0%}…", spinner="dots"):
+            points, rungs = frontier(problem, model, levels, base)
+            recorded = plan_to_record(problem, model.with_uncertainty(reliability=0.0), base)
+    except PlanRejected as error:
+        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+        raise typer.Exit(Exit.INTERNAL) from None
+    elapsed = time.perf_counter() - started
+    folder = output if output is not None else model.output
+    document = plan_document(problem, model, base)
+    if recorded.part is not None:
+        document["reliability"] = recorded.part
+    written = write_outputs(folder, document)
+    found = frontier_document(problem, model, points, rungs)
+    target = folder / FRONTIER_FILE
+    write_text(target, json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+    written.append(target)
+    # The report draws the chart with the others; without it, the chart is written alone.
+    written += _write_report(folder, document) if report else write_frontier_chart(folder, found)
+    for line in _frontier_lines(found):
+        out.print(escape(line))
+    out.print(f"[dim]{elapsed:.1f} s. Wrote {', '.join(str(p) for p in written)}.[/]")
+
+
+def _levels(model: ModelFile, first: float | None, more: list[float]) -> list[float]:
+    """Reliability levels from the command line (or the model file), each checked."""
+    given = ([first] if first is not None else []) + list(more)
+    if not given:
+        return list(model.uncertainty.frontier)
+    bad = [level for level in given if not 0 <= level < 1]
+    if bad:
+        issue = Issue(Location(key="--reliability"), "levels must be shares from 0 to below 1", bad)
+        _guarded(lambda: _raise(issue))
+    return sorted(set(given))
+
+
+def _frontier_lines(document: dict[str, Any]) -> list[str]:
+    lines = [
+        f"{'Asked':>7}  {'Value':>10}  {'Holds':>6}  Scenarios  Changes from the previous plan"
+    ]
+    for i, point in enumerate(document["points"]):
+        value = "no plan" if point["value"] is None else f"{point['value']:,.2f}"
+        asked = f"{point['level']:.0%}" + ("" if point["reached"] else "*")
+        knee = "  <- knee" if document["knee"] == i else ""
+        changed = "; ".join(point["changes"]) or "-"
+        lines.append(
+            f"{asked:>7}  {value:>10}  {point['fresh']:6.1%}  {point['scenarios']:>9}  "
+            f"{changed}{knee}"
+        )
+    if any(not p["reached"] for p in document["points"]):
+        lines.append("* not reached: the most reliable plan found is shown.")
+    return lines
 
 
 @app.command("version")

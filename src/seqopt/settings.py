@@ -130,6 +130,52 @@ class SolverSettings:
     random_seed: int = 0
 
 
+class Method(StrEnum):
+    """How a reliability-constrained plan is chosen (``docs/uncertainty.md``)."""
+
+    CALIBRATED = "calibrated"
+    """The plan must break no rule in the first ``n`` sampled scenarios, ``n`` = 1, 2, 4, ...
+    up to ``samples``, the smallest ``n`` whose plan reaches the reliability on fresh ones."""
+    SAA = "saa"
+    """The plan must go through in at least the reliability's share of ``samples`` scenarios
+    (sample average approximation as such: it fits the sample and holds less on fresh ones)."""
+
+
+DEFAULT_FRONTIER = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
+
+
+@dataclass(frozen=True)
+class UncertaintySettings:
+    """How plans are judged and chosen under the ranges of the estimates.
+
+    Parameters
+    ----------
+    reliability
+        Share of scenarios in which the plan must go through unchanged (0: no requirement).
+    margin
+        Points of support to spare at every signing, at base values.
+    samples
+        Most scenarios a reliability-constrained plan is chosen on.
+    check_samples
+        Fresh scenarios every plan's reliability is measured on.
+    seed
+        Seed of the samples: ``seed`` for those plans are chosen on, ``seed + 1`` for the
+        fresh ones.
+    method
+        ``calibrated`` or ``saa`` (:class:`Method`).
+    frontier
+        Reliability levels of ``seqopt frontier``.
+    """
+
+    reliability: float = 0.0
+    margin: float = 0.0
+    samples: int = 256
+    check_samples: int = 1000
+    seed: int = 1
+    method: Method = Method.CALIBRATED
+    frontier: tuple[float, ...] = DEFAULT_FRONTIER
+
+
 @dataclass(frozen=True)
 class ModelFile:
     """A model file, read and checked."""
@@ -141,6 +187,12 @@ class ModelFile:
     objective: ObjectiveSettings = field(default_factory=ObjectiveSettings)
     solver: SolverSettings = field(default_factory=SolverSettings)
     description: str = ""
+    uncertainty: UncertaintySettings = field(default_factory=UncertaintySettings)
+
+    def with_uncertainty(self, **changes: Any) -> ModelFile:
+        """Return a copy with some uncertainty settings replaced (``None`` values are ignored)."""
+        kept = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, uncertainty=replace(self.uncertainty, **kept))
 
     def with_solver(self, **changes: Any) -> ModelFile:
         """Return a copy with some solver settings replaced (``None`` values are ignored)."""
@@ -158,7 +210,7 @@ def read_model_file(path: Path) -> ModelFile:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError([Issue(Location(file), "is not valid TOML", str(exc))]) from None
     issues: list[Issue] = []
-    known_sections = {"model", "objective", "solver"}
+    known_sections = {"model", "objective", "solver", "uncertainty"}
     for section in data:
         if section not in known_sections:
             hint = f"Known sections: {', '.join(sorted(known_sections))}."
@@ -171,11 +223,19 @@ def read_model_file(path: Path) -> ModelFile:
     output = _join(base, str(model["output"])) if "output" in model else Path("reports") / name
     objective = _objective(_section(data, "objective", file, issues), file, issues)
     solver = _solver(_section(data, "solver", file, issues), file, issues)
+    uncertainty = _uncertainty(_section(data, "uncertainty", file, issues), file, issues)
     if issues:
         raise InputError(issues)
     assert input_path is not None
     return ModelFile(
-        path, name, input_path, output, objective, solver, str(model.get("description", ""))
+        path,
+        name,
+        input_path,
+        output,
+        objective,
+        solver,
+        str(model.get("description", "")),
+        uncertainty,
     )
 
 
@@ -292,6 +352,57 @@ def _solver(section: dict[str, Any], file: str, issues: list[Issue]) -> SolverSe
         seed = default.random_seed
     limit = float(time_limit) if time_limit is not None else None
     return SolverSettings(SolverName(name), limit, float(gap), threads, log, warm_start, seed)
+
+
+def _uncertainty(section: dict[str, Any], file: str, issues: list[Issue]) -> UncertaintySettings:
+    _only_keys(section, {f.name for f in fields(UncertaintySettings)}, "uncertainty", file, issues)
+    default = UncertaintySettings()
+
+    def where(key: str) -> Location:
+        return Location(file, key=f"uncertainty.{key}")
+
+    def share(key: str, value: object) -> float | None:
+        if not _number(value) or not 0 <= float(value) < 1:  # type: ignore[arg-type]
+            issues.append(Issue(where(key), "must be a share from 0 to below 1", value))
+            return None
+        return float(value)  # type: ignore[arg-type]
+
+    def count(key: str, value: object, least: int) -> int | None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            issues.append(Issue(where(key), f"must be a whole number >= {least}", value))
+            return None
+        return value
+
+    reliability = share("reliability", section.get("reliability", default.reliability))
+    margin = section.get("margin", default.margin)
+    if not _number(margin) or not 0 <= margin <= 100:
+        issues.append(Issue(where("margin"), "must be a number of points from 0 to 100", margin))
+        margin = default.margin
+    samples = count("samples", section.get("samples", default.samples), 1)
+    check = count("check_samples", section.get("check_samples", default.check_samples), 1)
+    seed = count("seed", section.get("seed", default.seed), 0)
+    method = section.get("method", default.method.value)
+    if method not in {m.value for m in Method}:
+        issues.append(Issue(where("method"), "must be 'calibrated' or 'saa'", method))
+        method = default.method.value
+    levels = section.get("frontier", list(default.frontier))
+    if not isinstance(levels, list) or not levels:
+        issues.append(Issue(where("frontier"), "must be a list of reliability levels", levels))
+        levels = list(default.frontier)
+    found = [share("frontier", level) for level in levels]
+    return UncertaintySettings(
+        reliability if reliability is not None else default.reliability,
+        float(margin),
+        samples if samples is not None else default.samples,
+        check if check is not None else default.check_samples,
+        seed if seed is not None else default.seed,
+        Method(method),
+        tuple(sorted({f for f in found if f is not None})) or default.frontier,
+    )
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _positive_number(value: object) -> bool:

@@ -13,8 +13,7 @@ whole sample at that bound is optimal for it (scenario generation).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,7 +26,6 @@ from seqopt.plan import Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solvers.backend import Request, run_milp
 from seqopt.solvers.engines import milp_backend
-from seqopt.solvers.highs import MIN_SOLVER_SECONDS
 from seqopt.solvers.result import AGREEMENT, PlanRejected, Status, relative_gap
 from seqopt.uncertainty.batch import BatchScore, Scorer
 from seqopt.uncertainty.chance_model import Targets, allowed_failures, chance_model
@@ -56,6 +54,9 @@ class Chance:
     """Scenarios of the sample whose rows the final program held (scenario generation)."""
     rounds: int = 1
     notes: tuple[str, ...] = ()
+    variables: int = 0
+    constraints: int = 0
+    """Size of the last program solved."""
 
 
 def reliable_plan(
@@ -79,6 +80,8 @@ def reliable_plan(
     """
     if start is not None and _shortfalls(base, scenarios, objective, goal, start):
         start = None
+    # Many small programs in a row: HiGHS's settings for repeated solves (on 21 reference
+    # scenarios, 8 s instead of 23 s; with a starting plan, no primal heuristics: 5 s).
     request = Request(base, objective, settings, start, repeated=True)
 
     def build(sink: Sink) -> Built:
@@ -88,7 +91,16 @@ def reliable_plan(
     notes = list(run.notes)
     if not run.status.has_plan or run.plan is None:
         return Chance(
-            run.status, None, None, run.bound, None, 0, len(scenarios), notes=tuple(notes)
+            run.status,
+            None,
+            None,
+            run.bound,
+            None,
+            0,
+            len(scenarios),
+            notes=tuple(notes),
+            variables=run.variables,
+            constraints=run.constraints,
         )
     short = _shortfalls(base, scenarios, objective, goal, run.plan)
     if short:
@@ -102,7 +114,16 @@ def reliable_plan(
     held = sum(evaluate(p, run.plan, objective).feasible for p in scenarios)
     gap = relative_gap(value, run.bound) if run.bound is not None else None
     return Chance(
-        run.status, run.plan, value, run.bound, gap, held, len(scenarios), notes=tuple(notes)
+        run.status,
+        run.plan,
+        value,
+        run.bound,
+        gap,
+        held,
+        len(scenarios),
+        notes=tuple(notes),
+        variables=run.variables,
+        constraints=run.constraints,
     )
 
 
@@ -153,7 +174,6 @@ def chance_plan(
     goal: Targets,
     *,
     known: Chance | None = None,
-    clock: Callable[[], float] = time.perf_counter,
 ) -> Chance:
     """The optimum of the chance-constrained program on every scenario of ``sample``.
 
@@ -164,14 +184,13 @@ def chance_plan(
     of the same sample, gives the first round: its modelled scenarios and plan.
     Each later round starts the solver from the previous plan, repaired (measures
     taken out) until it holds where the program asks. The time limit of
-    ``settings`` is for all rounds together.
+    ``settings`` is for each round's program.
 
     Raises
     ------
     PlanRejected
         As :func:`reliable_plan`.
     """
-    began = clock()
     count = len(sample)
     chosen = sorted(set(known.modelled)) if known is not None else []
     problems: dict[int, Problem] = {}
@@ -186,9 +205,6 @@ def chance_plan(
     start: Plan | None = None
     while True:
         rounds += 1
-        limit = settings.time_limit
-        if limit is not None:
-            limit = max(MIN_SOLVER_SECONDS, limit - (clock() - began))
         if rounds == 1 and known is not None and known.status is Status.OPTIMAL:
             solved = known  # the same program, already solved
         else:
@@ -196,7 +212,7 @@ def chance_plan(
                 base,
                 [scenario(k) for k in chosen],
                 objective,
-                replace(settings, time_limit=limit),
+                settings,
                 _on(goal, len(chosen), count),
                 start,
             )
