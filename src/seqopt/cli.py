@@ -313,7 +313,7 @@ def explain_command(
         _guarded(lambda: _raise(Issue(Location(str(model.input), "measures"), rule, measure_id)))
     with err.status(f"Solving {model.name}…", spinner="dots"):
         result = solve(problem, model.objective, model.solver)
-    document = plan_document(problem, model, result)
+    document = _judged(problem, model, result)
     folder = output if output is not None else model.output
     if result.status is Status.INFEASIBLE:
         with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
@@ -338,6 +338,15 @@ def explain_command(
             out.print(f"  - {escape(item)}")
     out.print(f"[dim]Wrote {', '.join(str(p) for p in written)}.[/]")
     raise typer.Exit(EXIT_FOR_STATUS[result.status])
+
+
+def _judged(problem: Problem, model: ModelFile, result: SolveResult) -> dict[str, Any]:
+    """The plan document of ``result``, with its reliability on sampled scenarios."""
+    document = plan_document(problem, model, result)
+    part = plan_to_record(problem, model, result, as_asked=False).part
+    if part is not None:
+        document["reliability"] = part
+    return document
 
 
 def _write_report(folder: Path, document: dict[str, Any]) -> list[Path]:
@@ -666,7 +675,7 @@ def simulate_command(
         raise typer.Exit(Exit.INTERNAL) from None
     elapsed = time.perf_counter() - started
     folder = output if output is not None else model.output
-    document = plan_document(problem, model, base)
+    document = _judged(problem, model, base)
     written = write_outputs(folder, document)
     written += write_simulation(folder, run.document, problem, run.samples, run.outcomes)
     if report:
@@ -762,7 +771,7 @@ def sensitivity_command(
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
     folder = output if output is not None else model.output
-    plan = plan_document(problem, model, base)
+    plan = _judged(problem, model, base)
     written = write_outputs(folder, plan)
     written += write_sensitivity(folder, document)
     if report:
@@ -881,15 +890,12 @@ def frontier_command(
     try:
         with err.status(f"Climbing to reliability {max(levels):.0%}…", spinner="dots"):
             points, rungs = frontier(problem, model, levels, base)
-            recorded = plan_to_record(problem, model.with_uncertainty(reliability=0.0), base)
+            document = _judged(problem, model, base)
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
     elapsed = time.perf_counter() - started
     folder = output if output is not None else model.output
-    document = plan_document(problem, model, base)
-    if recorded.part is not None:
-        document["reliability"] = recorded.part
     written = write_outputs(folder, document)
     found = frontier_document(problem, model, points, rungs)
     target = folder / FRONTIER_FILE

@@ -94,18 +94,22 @@ def choice_sample(problem: Problem, model: ModelFile) -> Samples:
     return with_events(draw(sites(problem), settings.samples, settings.seed), problem)
 
 
-def plan_to_record(problem: Problem, model: ModelFile, base: SolveResult) -> Reliable:
+def plan_to_record(
+    problem: Problem, model: ModelFile, base: SolveResult, *, as_asked: bool = True
+) -> Reliable:
     """The plan the model asks for, and how reliable it and the base plan are.
 
-    ``base`` is the solve at base values (without margin or reliability).
+    ``base`` is the solve at base values (without margin or reliability). With
+    ``as_asked`` off, the plan recorded is ``base`` whatever the model asks (the
+    analyses that judge the base plan: simulate, sensitivity, explain, frontier).
 
     Raises
     ------
     PlanRejected
         When a plan fails the independent check.
     """
-    goal = asked(problem, model)
-    margin = model.uncertainty.margin
+    goal = asked(problem, model) if as_asked else Targets(0.0, {})
+    margin = model.uncertainty.margin if as_asked else 0.0
     ranged = bool(sites(problem))
     began = time.perf_counter()
     rungs: list[Rung] = []
@@ -204,7 +208,8 @@ def _asked_part(
                 "scope": s,
                 "series": k,
                 "reliability": level,
-                "cleared": last.cleared.get((m, s, k)) if last is not None else None,
+                # A gate of a measure the plan does not sign is cleared in every scenario.
+                "cleared": last.cleared.get((m, s, k), 1.0) if last is not None else None,
             }
             for (m, s, k), level in sorted(goal.gates.items())
         ],
