@@ -863,6 +863,7 @@ def frontier_command(
     seed: Annotated[
         int | None, typer.Option(help="Random seed of the samples (model file: uncertainty.seed).")
     ] = None,
+    workers: WorkersOption = None,
     output: Annotated[
         Path | None, typer.Option("--out", help="Output folder, overriding the model file.")
     ] = None,
@@ -889,7 +890,8 @@ def frontier_command(
     started = time.perf_counter()
     try:
         with err.status(f"Climbing to reliability {max(levels):.0%}…", spinner="dots"):
-            points, rungs = frontier(problem, model, levels, base)
+            count = workers if workers is not None else os.cpu_count() or 1
+            points, rungs = frontier(problem, model, levels, base, workers=count)
             document = _judged(problem, model, base)
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")

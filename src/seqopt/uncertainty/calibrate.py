@@ -34,6 +34,7 @@ from seqopt.uncertainty.chance import Chance, chance_plan
 from seqopt.uncertainty.chance_model import Targets
 from seqopt.uncertainty.reliability import GateKey
 from seqopt.uncertainty.sampling import Samples
+from seqopt.uncertainty.scenarios import map_tasks
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,54 @@ def sizes(limit: int, level: float = 0.0) -> list[int]:
 
 
 def climb(
-    ladder: Ladder, chain: Sequence[int], stop: Callable[[Rung], bool] = lambda _: False
+    ladder: Ladder,
+    rungs: Sequence[int],
+    stop: Callable[[Rung], bool] = lambda _: False,
+    *,
+    workers: int = 1,
 ) -> list[Rung]:
-    """The rungs of ``chain`` in order, until one ``stop`` accepts or a rung is not proven."""
+    """The rungs in order of size, until one ``stop`` accepts or a rung is not proven.
+
+    Every other rung forms a chain (1, 4, 16, ... and 2, 8, 32, ...) in which each
+    rung starts from the scenarios the previous one needed; with two workers the
+    chains run side by side. A chain stops at its first rung ``stop`` accepts;
+    rungs larger than the first accepted are dropped, so the answer is the same
+    however the chains ran.
+    """
+    chains = [list(rungs[0::2]), list(rungs[1::2])]
+    chains = [chain for chain in chains if chain]
+    if workers > 1 and len(chains) > 1:
+        found = map_tasks(_climb_chain, (ladder, stop), chains, workers=len(chains))
+    else:
+        found = _interleaved(ladder, chains, stop)
+    ordered = sorted((rung for chain in found for rung in chain), key=lambda r: r.count)
+    kept: list[Rung] = []
+    for rung in ordered:
+        kept.append(rung)
+        if rung.chance.status is not Status.OPTIMAL or stop(rung):
+            break
+    return kept
+
+
+def _interleaved(
+    ladder: Ladder, chains: list[list[int]], stop: Callable[[Rung], bool]
+) -> list[list[Rung]]:
+    """Both chains in one process, rung by rung in order of size (stopping at the first)."""
+    fresh = Scorer(ladder.truth, ladder.objective, ladder.fresh)
+    known: list[Chance | None] = [None] * len(chains)
+    found: list[list[Rung]] = [[] for _ in chains]
+    for count in sorted(n for chain in chains for n in chain):
+        which = next(i for i, chain in enumerate(chains) if count in chain)
+        rung = _rung(ladder, count, known[which], fresh)
+        found[which].append(rung)
+        if rung.chance.status is not Status.OPTIMAL or stop(rung):
+            break
+        known[which] = rung.chance
+    return found
+
+
+def _climb_chain(shared: tuple[Ladder, Callable[[Rung], bool]], chain: list[int]) -> list[Rung]:
+    ladder, stop = shared
     fresh = Scorer(ladder.truth, ladder.objective, ladder.fresh)
     found: list[Rung] = []
     known: Chance | None = None
@@ -140,10 +186,21 @@ def cleared(score: BatchScore, goal: Targets) -> dict[GateKey, float]:
     return found
 
 
-def first_reaching(ladder: Ladder, limit: int) -> list[Rung]:
+def first_reaching(ladder: Ladder, limit: int, *, workers: int = 1) -> list[Rung]:
     """Climb until a rung reaches the targets; every rung tried, in order.
 
     The last rung is the one reaching the targets, or the last one tried when none
     does (the sample is exhausted, or a rung was not proven optimal in time).
     """
-    return climb(ladder, sizes(limit, ladder.goal.level), lambda rung: rung.reaches(ladder.goal))
+    return climb(ladder, sizes(limit, ladder.goal.level), Reaches(ladder.goal), workers=workers)
+
+
+@dataclass(frozen=True)
+class Reaches:
+    """Whether a rung reaches ``goal`` (a stopping rule that can be sent to a worker)."""
+
+    goal: Targets
+
+    def __call__(self, rung: Rung) -> bool:
+        """Whether ``rung`` reaches the goal."""
+        return rung.reaches(self.goal)

@@ -21,14 +21,19 @@ from numpy.typing import NDArray
 
 from seqopt.data import Problem
 from seqopt.evaluate import Evaluation, evaluate
-from seqopt.milp import Built, Sink
+from seqopt.milp import Built, Sink, StartKey, UpgradeKey
 from seqopt.plan import Plan
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solvers.backend import Request, run_milp
 from seqopt.solvers.engines import milp_backend
 from seqopt.solvers.result import AGREEMENT, PlanRejected, Status, relative_gap
 from seqopt.uncertainty.batch import BatchScore, Scorer
-from seqopt.uncertainty.chance_model import Targets, allowed_failures, chance_model
+from seqopt.uncertainty.chance_model import (
+    Targets,
+    allowed_failures,
+    chance_model,
+    possibilities,
+)
 from seqopt.uncertainty.estimates import with_values
 from seqopt.uncertainty.reliability import GateKey, gate_cleared
 from seqopt.uncertainty.sampling import Samples
@@ -66,6 +71,7 @@ def reliable_plan(
     settings: SolverSettings,
     goal: Targets,
     start: Plan | None = None,
+    possible: Sequence[tuple[set[StartKey], set[UpgradeKey]]] | None = None,
 ) -> Chance:
     """The best plan that breaks no rule of ``base`` and reaches ``goal`` on ``scenarios``.
 
@@ -85,7 +91,7 @@ def reliable_plan(
     request = Request(base, objective, settings, start, repeated=True)
 
     def build(sink: Sink) -> Built:
-        return chance_model(sink, base, scenarios, objective, goal)
+        return chance_model(sink, base, scenarios, objective, goal, possible)
 
     run = run_milp(milp_backend(settings.name), request, build)
     notes = list(run.notes)
@@ -196,9 +202,12 @@ def chance_plan(
     problems: dict[int, Problem] = {}
     scorer = Scorer(truth, objective, sample)
 
+    fits: dict[int, tuple[set[StartKey], set[UpgradeKey]]] = {}
+
     def scenario(k: int) -> Problem:
         if k not in problems:
             problems[k] = with_values(truth, sample.scenario(k))
+            fits[k] = possibilities(problems[k])
         return problems[k]
 
     rounds = 0
@@ -215,6 +224,7 @@ def chance_plan(
                 settings,
                 _on(goal, len(chosen), count),
                 start,
+                [fits[k] for k in chosen],
             )
         if solved.plan is None:
             return replace(solved, scenarios=count, modelled=tuple(chosen), rounds=rounds)

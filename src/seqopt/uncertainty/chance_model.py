@@ -100,9 +100,19 @@ def chance_model(
     scenarios: Sequence[Problem],
     objective: ObjectiveSettings,
     goal: Targets,
+    possible: Sequence[tuple[set[StartKey], set[UpgradeKey]]] | None = None,
 ) -> Built:
-    """Build the program into ``sink``: the base problem's rows and every scenario's."""
-    return _Model(sink, base, scenarios, objective, goal).built()
+    """Build the program into ``sink``: the base problem's rows and every scenario's.
+
+    ``possible`` gives each scenario's :func:`scope_starts` and :func:`scope_upgrades`
+    when the caller has them (they are computed otherwise).
+    """
+    return _Model(sink, base, scenarios, objective, goal).built(possible)
+
+
+def possibilities(problem: Problem) -> tuple[set[StartKey], set[UpgradeKey]]:
+    """The starts and upgrade starts of ``problem`` that fit and can meet their gates."""
+    return scope_starts(problem), scope_upgrades(problem)
 
 
 class _Tracked:
@@ -207,10 +217,12 @@ class _Model:
         self.constrained = sorted({(m, s) for (m, _, s) in goal.gates})
         """(measure, series) pairs with a gate that has a requirement of its own."""
 
-    def built(self) -> Built:
+    def built(self, known: Sequence[tuple[set[StartKey], set[UpgradeKey]]] | None) -> Built:
         pruning = self.joint and self.allowed < self.count
-        possible = [scope_starts(p) for p in self.scenarios] if pruning else []
-        widenable = [scope_upgrades(p) for p in self.scenarios] if pruning else []
+        if pruning and known is None:
+            known = [possibilities(p) for p in self.scenarios]
+        possible = [starts for starts, _ in known] if pruning and known is not None else []
+        widenable = [ups for _, ups in known] if pruning and known is not None else []
         starts = self._starts(possible)
         upgrades = self._upgrades(widenable)
         uses = {

@@ -32,7 +32,7 @@ from seqopt.settings import ModelFile, ObjectiveKind, ObjectiveSettings
 from seqopt.solve import SolveResult
 from seqopt.solvers.result import Status
 from seqopt.uncertainty.batch import Scorer
-from seqopt.uncertainty.calibrate import Ladder, Rung, climb, sizes
+from seqopt.uncertainty.calibrate import Ladder, Reaches, Rung, climb, sizes
 from seqopt.uncertainty.chance_model import Targets
 from seqopt.uncertainty.reliability import describe
 from seqopt.uncertainty.reliable import choice_sample, fresh_sample, margin_plan, with_margin
@@ -57,7 +57,12 @@ class Point:
 
 
 def frontier(
-    problem: Problem, model: ModelFile, levels: Sequence[float], base: SolveResult
+    problem: Problem,
+    model: ModelFile,
+    levels: Sequence[float],
+    base: SolveResult,
+    *,
+    workers: int = 1,
 ) -> tuple[list[Point], list[Rung]]:
     """The plan at every level, and the rungs climbed to find them.
 
@@ -83,7 +88,7 @@ def frontier(
             fresh,
             top,
         )
-        rungs = climb(ladder, sizes(settings.samples, wanted[0]), lambda r: r.reaches(top))
+        rungs = climb(ladder, sizes(settings.samples, wanted[0]), Reaches(top), workers=workers)
     for level in levels:
         if level <= 0 or first.plan is None:
             share = scorer.score(first.plan).reliability if first.plan is not None else 0.0
