@@ -37,33 +37,36 @@ def plot_frontier(frontier: dict[str, Any], ax: Axes) -> None:
         ax.scatter([x], [y], s=42, color=face, edgecolor=FULL, linewidth=1.4, zorder=3)
         level = f"{100 * p['level']:.0f}%" if p["level"] > 0 else "optimal at base values"
         labels.setdefault((x, y), []).append(level)
-    for (x, y), levels in labels.items():
-        # Levels whose plans coincide share one label.
+    for index, ((x, y), levels) in enumerate(labels.items()):
+        # Levels whose plans coincide share one label; labels alternate above and below
+        # so that neighbours on the steep end do not overlap.
         said = ", ".join(levels)
         said = f"asked {said}" if levels[0][0].isdigit() else said
         ax.annotate(
             f"{said}\n{y:,.1f}",
             (x, y),
-            xytext=(6, 6),
+            xytext=(6, 6) if index % 2 == 0 else (-8, -26),
+            ha="left" if index % 2 == 0 else "right",
             textcoords="offset points",
             fontsize=8.5,
             color=MUTED,
         )
-    index = frontier.get("knee")
-    if index is not None and frontier["points"][index]["value"] is not None:
-        knee = frontier["points"][index]
+    where = frontier.get("knee")
+    if where is not None and frontier["points"][where]["value"] is not None:
+        knee = frontier["points"][where]
         x, y = 100 * knee["fresh"], knee["value"]
         ax.scatter([x], [y], s=260, facecolor="none", edgecolor=ALERT, linewidth=1.6, zorder=4)
         ax.annotate(
             "knee",
             (x, y),
-            xytext=(-10, -20),
+            xytext=(-14, 10),
             textcoords="offset points",
             color=ALERT,
             fontsize=9.5,
             fontweight="bold",
             ha="right",
         )
+    ax.margins(y=0.16)  # room for the labels above the highest and below the lowest point
     ax.set_xlim(-2, 104)
     ax.set_xticks([0, 25, 50, 75, 90, 100], ["0%", "25%", "50%", "75%", "90%", "100%"])
     ax.grid(color=GRID, linewidth=0.7)

@@ -93,8 +93,9 @@ def status(document: dict[str, Any]) -> StatusText:
     tone = "bad" if held < FRAGILE else "warn"
     label = f"{found.label} at base values, holds in {share(held)} of scenarios"
     sentence = (
-        f"{found.sentence} But the estimates have ranges: in {reliability['scenarios']:,} "
-        f"sampled scenarios the plan goes through unchanged in only {share(held)}"
+        f"{found.sentence[:-1]} at their base values. But the estimates have ranges: in "
+        f"{reliability['scenarios']:,} sampled scenarios the plan goes through unchanged in "
+        f"only {share(held)}"
     )
     if reliability.get("most_broken"):
         top = reliability["rules"][0]

@@ -188,6 +188,7 @@ def _as_result(problem: Problem, model: ModelFile, rung: Rung) -> SolveResult:
         variables=chance.variables,
         constraints=chance.constraints,
         notes=tuple(notes),
+        solver_reason="a reliability-constrained plan: the last program of its ladder",
     )
 
 
