@@ -155,7 +155,8 @@ def test_a_reliability_constrained_plan_trades_value_for_safety(tmp_path: Path) 
     assert reliability["share"] == 1.0
     asked = reliability["asked"]
     assert asked["reliability"] == 0.9 and asked["reached"] is True
-    assert asked["chosen_on"]["held"] == asked["chosen_on"]["scenarios"] == 8
+    assert asked["chosen_on"]["held"] == asked["chosen_on"]["scenarios"]
+    assert asked["chosen_on"]["rungs"][0]["scenarios"] == 1
     assert reliability["unconstrained"]["share"] == pytest.approx(0.7, abs=0.002)
     assert document["value"] < reliability["unconstrained"]["value"]
     assert "Asked for: at least 90.0% (reached)" in " ".join(result.output.split())
@@ -214,11 +215,10 @@ def test_margin_from_the_model_file(tmp_path: Path) -> None:
     assert document["reliability"]["asked"]["margin"] == 3
 
 
-def test_rungs_start_where_the_scenario_approach_allows() -> None:
+def test_rungs_double_up_to_the_sample() -> None:
     assert sizes(256) == [1, 2, 4, 8, 16, 32, 64, 128, 256]
-    assert sizes(256, 0.9) == [8, 16, 32, 64, 128, 256]
-    assert sizes(256, 0.99) == [64, 128, 256]
-    assert sizes(20, 0.5) == [1, 2, 4, 8, 16, 20]
+    assert sizes(20) == [1, 2, 4, 8, 16, 20]
+    assert sizes(1) == [1]
 
 
 def point(level: float, fresh: float, value: float) -> Point:

@@ -88,7 +88,7 @@ def frontier(
             fresh,
             top,
         )
-        rungs = climb(ladder, sizes(settings.samples, wanted[0]), Reaches(top), workers=workers)
+        rungs = climb(ladder, sizes(settings.samples), Reaches(top), workers=workers)
     for level in levels:
         if level <= 0 or first.plan is None:
             share = scorer.score(first.plan).reliability if first.plan is not None else 0.0
