@@ -109,7 +109,7 @@ def frontier_part(model: ModelFile, workers: int) -> None:
     elapsed = time.perf_counter() - began
     document = frontier_document(problem, model, points, rungs)
     print(
-        f"Frontier of {len(levels)} levels: {elapsed:.1f} s (knee: level "
+        f"Frontier of {len(levels)} levels, {workers} workers: {elapsed:.1f} s (knee: level "
         f"{points[knee(points)].level if knee(points) is not None else '-'})"
     )
     print(f"  {'asked':>6} {'reached':>8} {'value':>9} {'fresh':>7} {'scenarios':>9}  changes")

@@ -336,3 +336,19 @@ def test_outputs_are_byte_identical_across_worker_counts(tmp_path: Path) -> None
         found.append({n: (out / n).read_bytes() for n in ("plan.json", "simulation.json")})
     assert found[0] == found[1]
     assert b'"reliability"' in found[0]["plan.json"]
+
+
+def test_report_compares_the_robust_plan_and_leads_with_the_answer(tmp_path: Path) -> None:
+    model = write_model(tmp_path, bold_or_safe())
+    robust = runner.invoke(app, ["solve", str(model), "--robust", "6", "--check-samples", "200"])
+    assert robust.exit_code == 0, robust.output
+    document = json.loads((tmp_path / "out" / "robust.json").read_text(encoding="utf-8"))
+    assert document["check_scenarios"] == 200 and document["check_seed"] == 2
+    assert document["plan_at_base"]["feasible"] is True
+    assert runner.invoke(app, ["solve", str(model), "--check-samples", "200"]).exit_code == 0
+    assert runner.invoke(app, ["report", str(tmp_path / "out")]).exit_code == 0
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    answer = page.index('id="reliability"')
+    assert answer < page.index('id="roadmap"')  # the answer comes before the detail
+    assert "Robust (mean, 6 scenarios)" in page
+    assert "The robust plan (mean over 6 scenarios) goes through in" in page
