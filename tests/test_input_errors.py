@@ -934,7 +934,8 @@ def test_an_unknown_section_is_reported_with_the_known_ones(tmp_path: Path) -> N
     path = model_file(tmp_path, VALID_MODEL + "[solve]\ngap = 0.1\n")
     assert model_problems(path) == [
         f"{path}, setting solve: unknown section, got 'solve'. "
-        'Known sections: model, objective, solver, force, overrides (and extends = "file.toml").'
+        "Known sections: model, objective, solver, uncertainty, force, overrides (and extends = "
+        '"file.toml").'
     ]
 
 

@@ -59,7 +59,9 @@ from seqopt.io.workbook import template_grids, write_workbook
 from seqopt.io.writer import write_problem
 from seqopt.outputs import STATUS_WORDS, check_document, headline, plan_document, write_outputs
 from seqopt.report.why import why_sections
+from seqopt.report.words import reliability_sentences
 from seqopt.settings import (
+    MAX_CHECK_SAMPLES,
     MAX_TIME_LIMIT,
     ModelFile,
     SolverName,
@@ -69,6 +71,8 @@ from seqopt.settings import (
 )
 from seqopt.solve import PlanRejected, SolveResult, Status, solve
 from seqopt.solvers.choice import Choice, EngineUnavailable, choose
+from seqopt.uncertainty.estimates import sites
+from seqopt.uncertainty.reliable import Reliable, asked, plan_to_record
 from seqopt.uncertainty.robust import RiskMeasure
 
 EXIT_FOR_STATUS = {
@@ -117,7 +121,7 @@ def _load(model_path: Path) -> tuple[ModelFile, Problem]:
         model = default_model(model_path)
         err.print(
             f"{escape(str(model_path))} is an input, not a model file: solving it with the "
-            f"default settings (value objective, no discounting, HiGHS, "
+            f"default settings (value objective, no discounting, the auto engine, "
             f"{model.solver.time_limit:g} s) into {escape(str(model.output))}. A model file "
             "sets them (docs/model-files.md).",
             soft_wrap=True,
@@ -185,34 +189,59 @@ def solve_command(
     cvar_level: Annotated[
         float, typer.Option(min=0.001, max=1.0, help="With --robust-measure cvar: worst share.")
     ] = 0.2,
-    seed: Annotated[int, typer.Option(help="With --robust: random seed of the samples.")] = 1,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed of the samples (model file: uncertainty.seed).")
+    ] = None,
     check_samples: Annotated[
-        int,
+        int | None,
         typer.Option(
-            min=1, max=100_000, help="With --robust: fresh scenarios to compare plans on."
+            min=1,
+            max=MAX_CHECK_SAMPLES,
+            help="Fresh scenarios every plan is scored on (default 1000).",
         ),
-    ] = 500,
+    ] = None,
+    reliability: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=0.999,
+            help="Share of scenarios the plan must go through in (model file: "
+            "uncertainty.reliability).",
+        ),
+    ] = None,
+    margin: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=100.0, help="Points of support to spare at every signing."),
+    ] = None,
 ) -> None:
     """Find the best plan for a model and write plan.json, plan.xlsx and summary.md.
 
-    With --report, also write report.html and its charts (as seqopt report does).
-    With --robust K, choose instead one plan that does best over K sampled scenarios
-    and write robust.json (docs/uncertainty.md).
+    When estimates have ranges, the plan is also scored on sampled scenarios: in
+    what share it goes through unchanged (docs/uncertainty.md). With reliability
+    or margin (here or in the model file), the plan recorded is the best that
+    reaches them. With --report, also write report.html and its charts (as
+    seqopt report does). With --robust K, choose instead one plan that does best
+    over K sampled scenarios and write robust.json.
     """
     started = time.perf_counter()
     model, problem = _load(model_path)
     model = model.with_solver(name=solver, time_limit=time_limit, gap=gap)
+    model = model.with_uncertainty(
+        seed=seed, check_samples=check_samples, reliability=reliability, margin=margin
+    )
     engine = _engine(model, problem, Location(key="--solver"))
     folder = output if output is not None else model.output
     with hold_output(folder) as held:
         holding(folder)
         if robust is not None:
-            status = _solve_robust(
-                problem, model, robust, robust_measure, cvar_level, seed, check_samples, held
-            )
+            status = _solve_robust(problem, model, robust, robust_measure, cvar_level, held)
             raise typer.Exit(EXIT_FOR_STATUS[status])
-        result = _base_solve(problem, model, f"Solving {model.name} with {engine.engine.value}")
+        base = _base_solve(problem, model, f"Solving {model.name} with {engine.engine.value}")
+        recorded = _recorded(problem, model, base)
+        result = recorded.result
         document = plan_document(problem, model, result)
+        if recorded.part is not None:
+            document["reliability"] = recorded.part
         if result.status is Status.INFEASIBLE:
             with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
                 found = diagnose(problem, model.objective, model.solver)
@@ -227,6 +256,8 @@ def solve_command(
     if not quiet and result.evaluation is not None:
         out.print(_plan_table(problem, result.evaluation))
     out.print(escape(headline(document).replace("**", "")))
+    for sentence in reliability_sentences(document)[1:]:
+        out.print(f"  {escape(sentence)}")
     for note in result.notes:
         out.print(f"  - {escape(note)}")
     if "diagnosis" in document:
@@ -239,6 +270,31 @@ def solve_command(
         f"{elapsed:.2f} s in all. Wrote {', '.join(str(p) for p in written)}.[/]"
     )
     raise typer.Exit(EXIT_FOR_STATUS[result.status])
+
+
+def _recorded(problem: Problem, model: ModelFile, base: SolveResult) -> Reliable:
+    """The plan to record: ``base``, or the best plan reaching the reliability or margin asked."""
+    try:
+        with err.status(_reliability_words(problem, model), spinner="dots"):
+            recorded = plan_to_record(problem, model, base)
+    except PlanRejected as error:
+        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+        raise typer.Exit(Exit.INTERNAL) from None
+    interrupt.check()
+    if recorded.part is not None:
+        step("scored the plan on sampled scenarios")
+    return recorded
+
+
+def _reliability_words(problem: Problem, model: ModelFile) -> str:
+    goal = asked(problem, model)
+    if goal.any:
+        return (
+            f"Choosing a plan that goes through in at least {goal.level:.0%} of scenarios…"
+            if goal.level
+            else "Choosing a plan that clears its gates often enough…"
+        )
+    return f"Scoring the plan on {model.uncertainty.check_samples} sampled scenarios…"
 
 
 def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
@@ -322,7 +378,7 @@ def explain_command(
     with hold_output(folder) as held:
         holding(folder)
         result = _base_solve(problem, model, f"Solving {model.name}")
-        document = plan_document(problem, model, result)
+        document = _judged(problem, model, result)
         if result.status is Status.INFEASIBLE:
             with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
                 found = diagnose(problem, model.objective, model.solver)
@@ -349,6 +405,15 @@ def explain_command(
             out.print(f"  - {escape(item)}")
     out.print(f"[dim]Wrote {', '.join(str(p) for p in written)}.[/]")
     raise typer.Exit(EXIT_FOR_STATUS[result.status])
+
+
+def _judged(problem: Problem, model: ModelFile, result: SolveResult) -> dict[str, Any]:
+    """The plan document of ``result``, with its reliability on sampled scenarios."""
+    document = plan_document(problem, model, result)
+    part = plan_to_record(problem, model, result, as_asked=False).part
+    if part is not None:
+        document["reliability"] = part
+    return document
 
 
 def _write_report(folder: Path, document: dict[str, Any]) -> list[Path]:
@@ -741,7 +806,7 @@ def _simulate(
         raise typer.Exit(Exit.INTERNAL) from None
     elapsed = time.perf_counter() - started
     step(f"solved {samples} scenarios")
-    document = plan_document(problem, model, base)
+    document = _judged(problem, model, base)
     with held.replace() as staging:
         written = write_outputs(staging, document)
         written += write_simulation(staging, run.document, problem, run.samples, run.outcomes)
@@ -852,7 +917,7 @@ def _sensitivity(
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
     step("swung every estimate")
-    plan = plan_document(problem, model, base)
+    plan = _judged(problem, model, base)
     with held.replace() as staging:
         written = write_outputs(staging, plan)
         written += write_sensitivity(staging, document)
@@ -880,8 +945,6 @@ def _solve_robust(
     count: int,
     measure: RiskMeasure,
     level: float,
-    seed: int,
-    check: int,
     held: OutputFolder,
 ) -> Status:
     from seqopt.uncertainty.analyses import robust
@@ -889,7 +952,7 @@ def _solve_robust(
     base = _base_solve(problem, model)
     try:
         with err.status(f"Choosing one plan over {count} scenarios…", spinner="dots"):
-            run = robust(problem, model, count, measure, level, seed, check, base)
+            run = robust(problem, model, count, measure, level, base)
     except PlanRejected as error:
         err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
         raise typer.Exit(Exit.INTERNAL) from None
@@ -933,6 +996,110 @@ def _solve_robust(
             )
     out.print(f"[dim]Wrote {target}.[/]")
     return status
+
+
+@app.command("frontier")
+@handled
+def frontier_command(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
+    more: Annotated[
+        list[float] | None,
+        typer.Argument(metavar="[LEVEL]...", help="More reliability levels after --reliability."),
+    ] = None,
+    reliability: Annotated[
+        float | None,
+        typer.Option(
+            "--reliability",
+            help="Trade value for reliability at these levels: --reliability 0 0.5 0.8 0.9 "
+            "(default: uncertainty.frontier in the model file).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed of the samples (model file: uncertainty.seed).")
+    ] = None,
+    workers: WorkersOption = None,
+    output: OutOption = None,
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="Also write report.html with the frontier."),
+    ] = False,
+) -> None:
+    """The price of safety: the best plan at each reliability level, and what it gives up.
+
+    Writes frontier.json (every level's plan, value, reliability on fresh scenarios and
+    what changes from the previous level), frontier.svg and frontier.png (value against
+    reliability, knee marked), beside the plan optimal at base values (docs/uncertainty.md).
+    """
+    from seqopt.report.frontier import write_frontier_chart
+    from seqopt.uncertainty.frontier import FRONTIER_FILE, frontier, frontier_document
+
+    model, problem = _load(model_path)
+    model = model.with_uncertainty(seed=seed)
+    levels = _levels(model, reliability, more or [])
+    if not sites(problem):
+        rule = "no estimate has a range: every plan goes through in every case"
+        raise InputError([Issue(Location(str(model.input)), rule)])
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        holding(folder)
+        base = _base_solve(problem, model)
+        started = time.perf_counter()
+        try:
+            with err.status(f"Climbing to reliability {max(levels):.0%}…", spinner="dots"):
+                count = workers if workers is not None else os.cpu_count() or 1
+                points, rungs = frontier(problem, model, levels, base, workers=count)
+                document = _judged(problem, model, base)
+        except PlanRejected as error:
+            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+            raise typer.Exit(Exit.INTERNAL) from None
+        interrupt.check()
+        elapsed = time.perf_counter() - started
+        step(f"climbed {len(points)} reliability levels")
+        found = frontier_document(problem, model, points, rungs)
+        with held.replace() as staging:
+            written = write_outputs(staging, document)
+            write_text(
+                staging / FRONTIER_FILE, json.dumps(found, indent=2, ensure_ascii=False) + "\n"
+            )
+            written.append(staging / FRONTIER_FILE)
+            # The report draws the chart with the others; without it, the chart is alone.
+            written += (
+                _write_report(staging, document) if report else write_frontier_chart(staging, found)
+            )
+        written = _wrote(held.path, written)
+    for line in _frontier_lines(found):
+        out.print(escape(line))
+    out.print(f"[dim]{elapsed:.1f} s. Wrote {', '.join(str(p) for p in written)}.[/]")
+
+
+def _levels(model: ModelFile, first: float | None, more: list[float]) -> list[float]:
+    """Reliability levels from the command line (or the model file), each checked."""
+    given = ([first] if first is not None else []) + list(more)
+    if not given:
+        return list(model.uncertainty.frontier)
+    bad = [level for level in given if not 0 <= level < 1]
+    if bad:
+        issue = Issue(Location(key="--reliability"), "levels must be shares from 0 to below 1", bad)
+        raise InputError([issue])
+    return sorted(set(given))
+
+
+def _frontier_lines(document: dict[str, Any]) -> list[str]:
+    lines = [
+        f"{'Asked':>7}  {'Value':>10}  {'Holds':>6}  Scenarios  Changes from the previous plan"
+    ]
+    for i, point in enumerate(document["points"]):
+        value = "no plan" if point["value"] is None else f"{point['value']:,.2f}"
+        asked = f"{point['level']:.0%}" + ("" if point["reached"] else "*")
+        knee = "  <- knee" if document["knee"] == i else ""
+        changed = "; ".join(point["changes"]) or "-"
+        lines.append(
+            f"{asked:>7}  {value:>10}  {point['fresh']:6.1%}  {point['scenarios']:>9}  "
+            f"{changed}{knee}"
+        )
+    if any(not p["reached"] for p in document["points"]):
+        lines.append("* not reached: the most reliable plan found is shown.")
+    return lines
 
 
 @app.command("version")

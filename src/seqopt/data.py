@@ -100,6 +100,9 @@ class Gate:
     threshold: Estimate
     source: str = ""
     origin: Origin | None = field(default=None, compare=False)
+    reliability: float | None = None
+    """Share of sampled scenarios in which a plan's signing must clear this gate (a chance
+    constraint, ``docs/uncertainty.md``); ``None``: no requirement of its own."""
 
 
 @dataclass(frozen=True)

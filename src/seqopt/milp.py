@@ -33,7 +33,7 @@ from seqopt.data import (
     Upgrade,
 )
 from seqopt.plan import upgrade_step
-from seqopt.presolve import start_windows
+from seqopt.presolve import scope_windows, start_windows
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, RandomEvents
 
 EPS = 1e-9
@@ -264,24 +264,33 @@ def build_into(
     return Built(builder.plan_starts(), builder.uses, builder.primary_terms(), builder.notes)
 
 
-def build_block(
-    problem: Problem, objective: ObjectiveSettings, sink: Sink, block: Block
+def build_scenario_rows(
+    problem: Problem,
+    objective: ObjectiveSettings,
+    sink: Sink,
+    block: Block,
+    *,
+    objective_terms: bool = False,
 ) -> list[Term]:
-    """Add one scenario's rows over shared start and lever variables; return its objective.
+    """Add one scenario's rows over shared variables, with every start in its scope's window.
 
-    The returned terms are the scenario's value (or makespan) of the shared schedule.
+    The starts and bounds are those of the scopes' own windows
+    (:func:`seqopt.presolve.scope_windows`), with nothing presolved away, so that the
+    block may hold any start of :func:`scope_starts` that fits the scenario:
+    a chance-constrained model lets a schedule break some scenarios' rules, and a start
+    the presolve of one scenario would drop (a dominated scope) may be right in another.
+    Returns the scenario's objective terms when ``objective_terms`` is set, else none.
     """
     builder = _Builder(problem, objective, None, sink=_Prefixed(sink, block.prefix), block=block)
+    builder.windows = scope_windows(problem)
     builder.add_rows()
-    return builder.primary_terms()
+    return builder.primary_terms() if objective_terms else []
 
 
-def possible_starts(problem: Problem) -> set[StartKey]:
-    """Every start the integer program of ``problem`` has a variable for.
-
-    Inside the presolved window, and signing where every gate can be reached.
-    """
+def scope_starts(problem: Problem) -> set[StartKey]:
+    """Every start inside its scope's window whose gates can be reached; nothing presolved."""
     builder = _Builder(problem, ObjectiveSettings(), None, sink=_NoSink())
+    builder.windows = scope_windows(problem)
     builder.low, builder.high = builder._support_bounds()
     return {
         (measure.id, scope.id, t)
@@ -293,9 +302,10 @@ def possible_starts(problem: Problem) -> set[StartKey]:
     }
 
 
-def possible_upgrades(problem: Problem) -> set[UpgradeKey]:
-    """Every upgrade start the integer program of ``problem`` has a variable for."""
+def scope_upgrades(problem: Problem) -> set[UpgradeKey]:
+    """Every upgrade start of :func:`scope_starts`' model whose gates can be reached."""
     builder = _Builder(problem, ObjectiveSettings(), None, sink=_NoSink())
+    builder.windows = scope_windows(problem)
     builder.low, builder.high = builder._support_bounds()
     return {
         (measure.id, upgrade.from_scope, upgrade.to_scope, t)

@@ -23,7 +23,8 @@ from seqopt.io.cells import put
 from seqopt.io.plan_file import PLAN_SHEET
 from seqopt.report.tables import Table, inputs_table, plan_tables
 from seqopt.report.why import why_sections
-from seqopt.report.words import steps
+from seqopt.report.words import reliability_sentences, steps
+from seqopt.report.words import share as words_share
 from seqopt.settings import ModelFile, ObjectiveKind
 from seqopt.solve import SolveResult, Status
 
@@ -359,6 +360,12 @@ def headline(document: dict[str, Any]) -> str:
             )
         else:
             text += f" All chosen measures in force after {totals['makespan_periods']} periods."
+    reliability = document.get("reliability")
+    if reliability:
+        text += (
+            f" Goes through unchanged in {words_share(reliability['share'])} of "
+            f"{reliability['scenarios']:,} sampled scenarios."
+        )
     return text
 
 
@@ -385,6 +392,9 @@ def summary_markdown(document: dict[str, Any]) -> str:
     lines = [f"# {_markdown_text(document['model'])}: sequencing plan", "", headline(document), ""]
     if document.get("notes"):
         lines += [f"- {_markdown_text(note)}" for note in document["notes"]] + [""]
+    checked = reliability_sentences(document)
+    if checked:
+        lines += ["## Reliability", ""] + [f"- {_markdown_text(t)}" for t in checked] + [""]
     plan_steps = steps(document)
     if plan_steps:
         lines += ["## Step by step", ""]
@@ -506,7 +516,11 @@ def plan_workbook(document: dict[str, Any]) -> Workbook:
         ["seqopt version", document["seqopt_version"]],
     ]
     _rows(workbook.create_sheet("summary"), ["item", "value"], summary)
-    shared = [t for t in plan_tables(document) if t.key in ("measures", "signings")]
+    shared = [
+        t
+        for t in plan_tables(document)
+        if t.key in ("measures", "signings", "reliability", "breaks")
+    ]
     for table in [*shared, inputs_table(document)]:
         _table_sheet(workbook.create_sheet(table.key), table)
     return workbook

@@ -62,6 +62,21 @@ def start_windows(problem: Problem, makespan_bound: int | None = None) -> Window
     return Windows(starts, frozenset(dominated))
 
 
+def scope_windows(problem: Problem) -> Windows:
+    """Every start inside its scope's own window, with no reduction at all.
+
+    For models in which a shared schedule may break the rules of some scenarios
+    (a chance-constrained plan): there a start ruled out by the passes above, or
+    a dominated scope, may still be the one a plan needs, and whether a start
+    fits a scenario is decided by that scenario's rows.
+    """
+    starts = {
+        (measure.id, scope.id): range(scope.earliest_start, scope.latest_finish - scope.length + 2)
+        for measure, scope in problem.all_scopes()
+    }
+    return Windows(starts, frozenset())
+
+
 def _topological(problem: Problem) -> list[str]:
     """Measures with prerequisites after them (requires links are acyclic once validated)."""
     graph: dict[str, set[str]] = {m.id: set() for m in problem.measures}

@@ -444,6 +444,15 @@ SHEETS: tuple[Sheet, ...] = (
                 points=True,
             ),
             _distribution(),
+            Column(
+                "reliability",
+                Kind.NUMBER,
+                "Share of sampled scenarios in which the signing must clear this gate "
+                "(a chance constraint; docs/uncertainty.md).",
+                minimum=0,
+                maximum=1,
+                default="no requirement of its own",
+            ),
             _source(),
         ),
         key=("measure", "scope", "series"),

@@ -35,6 +35,15 @@ MAX_TIME_LIMIT = 7 * 24 * 3600.0
 
 MAX_THREADS = 256
 
+MAX_CHANCE_SAMPLES = 10_000
+"""Most scenarios a reliability-constrained plan is chosen on (each adds rows to one program)."""
+
+MAX_FRONTIER_LEVELS = 50
+"""Most reliability levels of ``seqopt frontier`` (each is one or more solves)."""
+
+MAX_CHECK_SAMPLES = 100_000
+"""Most fresh scenarios a plan is scored on (the vectorised evaluator: about 2 s)."""
+
 
 class ObjectiveKind(StrEnum):
     """What the optimiser pursues."""
@@ -164,6 +173,52 @@ class SolverSettings:
     random_seed: int = 0
 
 
+class Method(StrEnum):
+    """How a reliability-constrained plan is chosen (``docs/uncertainty.md``)."""
+
+    CALIBRATED = "calibrated"
+    """The plan must break no rule in the first ``n`` sampled scenarios, ``n`` = 1, 2, 4, ...
+    up to ``samples``, the smallest ``n`` whose plan reaches the reliability on fresh ones."""
+    SAA = "saa"
+    """The plan must go through in at least the reliability's share of ``samples`` scenarios
+    (sample average approximation as such: it fits the sample and holds less on fresh ones)."""
+
+
+DEFAULT_FRONTIER = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
+
+
+@dataclass(frozen=True)
+class UncertaintySettings:
+    """How plans are judged and chosen under the ranges of the estimates.
+
+    Parameters
+    ----------
+    reliability
+        Share of scenarios in which the plan must go through unchanged (0: no requirement).
+    margin
+        Points of support to spare at every signing, at base values.
+    samples
+        Most scenarios a reliability-constrained plan is chosen on.
+    check_samples
+        Fresh scenarios every plan's reliability is measured on.
+    seed
+        Seed of the samples: ``seed`` for those plans are chosen on, ``seed + 1`` for the
+        fresh ones.
+    method
+        ``calibrated`` or ``saa`` (:class:`Method`).
+    frontier
+        Reliability levels of ``seqopt frontier``.
+    """
+
+    reliability: float = 0.0
+    margin: float = 0.0
+    samples: int = 256
+    check_samples: int = 1000
+    seed: int = 1
+    method: Method = Method.CALIBRATED
+    frontier: tuple[float, ...] = DEFAULT_FRONTIER
+
+
 @dataclass(frozen=True)
 class ModelFile:
     """A model file, read and checked.
@@ -182,6 +237,12 @@ class ModelFile:
     solver: SolverSettings = field(default_factory=SolverSettings)
     description: str = ""
     scenario: Scenario = field(default_factory=Scenario)
+    uncertainty: UncertaintySettings = field(default_factory=UncertaintySettings)
+
+    def with_uncertainty(self, **changes: Any) -> ModelFile:
+        """Return a copy with some uncertainty settings replaced (``None`` values are ignored)."""
+        kept = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, uncertainty=replace(self.uncertainty, **kept))
 
     def with_solver(self, **changes: Any) -> ModelFile:
         """Return a copy with some solver settings replaced (``None`` values are ignored)."""
@@ -204,7 +265,7 @@ def is_input(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() in {".xlsx", ".xlsm"}
 
 
-SECTIONS = ("model", "objective", "solver", "force", "overrides")
+SECTIONS = ("model", "objective", "solver", "uncertainty", "force", "overrides")
 MODEL_KEYS = frozenset({"name", "input", "output", "description", "overlay", "horizon"})
 OWN_KEYS = frozenset({"name", "output", "description"})
 """Settings of ``[model]`` that a file extending another does not inherit."""
@@ -218,6 +279,7 @@ class _Layer:
     model: dict[str, Any]
     objective: dict[str, Any]
     solver: dict[str, Any]
+    uncertainty: dict[str, Any]
     input: Path | None
     scenario: Scenario
 
@@ -240,10 +302,12 @@ def read_model_file(path: Path) -> ModelFile:
     own = layers[-1]
     objective_keys: dict[str, Any] = {}
     solver_keys: dict[str, Any] = {}
+    uncertainty_keys: dict[str, Any] = {}
     scenario = Scenario()
     for layer in layers:
         objective_keys.update(layer.objective)
         solver_keys.update(layer.solver)
+        uncertainty_keys.update(layer.uncertainty)
         scenario = scenario.then(layer.scenario)
     if len(layers) > 1:
         scenario = replace(scenario, files=tuple(layer.path for layer in layers))
@@ -251,6 +315,7 @@ def read_model_file(path: Path) -> ModelFile:
     # in one around a rate in another).
     objective = _objective(objective_keys, file, issues)
     solver = _solver(solver_keys, file, issues)
+    uncertainty = _uncertainty(uncertainty_keys, file, issues)
     name = _name(own.model.get("name", path.stem), file, issues)
     if issues:
         raise InputError(issues)
@@ -261,7 +326,9 @@ def read_model_file(path: Path) -> ModelFile:
         else Path("reports") / name
     )
     description = str(own.model.get("description", ""))
-    return ModelFile(path, name, input_path, output, objective, solver, description, scenario)
+    return ModelFile(
+        path, name, input_path, output, objective, solver, description, scenario, uncertainty
+    )
 
 
 def _chain(path: Path) -> list[tuple[Path, dict[str, Any]]]:
@@ -309,10 +376,12 @@ def _layer(path: Path, data: dict[str, Any], root: bool, issues: list[Issue]) ->
     input_path = _input_path(model, base, file, issues) if root or "input" in model else None
     objective = _section(data, "objective", file, issues)
     solver = _section(data, "solver", file, issues)
+    uncertainty = _section(data, "uncertainty", file, issues)
     _objective(objective, file, issues)
     _solver(solver, file, issues)
+    _uncertainty(uncertainty, file, issues)
     scenario = scenario_settings(data, path, base, issues)
-    return _Layer(path, model, objective, solver, input_path, scenario)
+    return _Layer(path, model, objective, solver, uncertainty, input_path, scenario)
 
 
 _NAME = re.compile(r"[^\x00-\x1f\x7f/\\:*?\"<>|]{1,100}")
@@ -541,6 +610,60 @@ def _solver(section: dict[str, Any], file: str, issues: list[Issue]) -> SolverSe
         seed = default.random_seed
     limit = float(time_limit) if time_limit is not None else None
     return SolverSettings(SolverName(name), limit, float(gap), threads, log, warm_start, seed)
+
+
+def _uncertainty(section: dict[str, Any], file: str, issues: list[Issue]) -> UncertaintySettings:
+    _only_keys(section, {f.name for f in fields(UncertaintySettings)}, "uncertainty", file, issues)
+    default = UncertaintySettings()
+
+    def where(key: str) -> Location:
+        return Location(file, key=f"uncertainty.{key}")
+
+    def share(key: str, value: object) -> float | None:
+        if not _number(value) or not 0 <= float(value) < 1:  # type: ignore[arg-type]
+            issues.append(Issue(where(key), "must be a share from 0 to below 1", value))
+            return None
+        return float(value)  # type: ignore[arg-type]
+
+    def count(key: str, value: object, least: int, most: int) -> int | None:
+        if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
+            rule = f"must be a whole number from {least:,} to {most:,}"
+            issues.append(Issue(where(key), rule, value))
+            return None
+        return value
+
+    reliability = share("reliability", section.get("reliability", default.reliability))
+    margin = section.get("margin", default.margin)
+    if not _number(margin) or not 0 <= margin <= 100:
+        issues.append(Issue(where("margin"), "must be a number of points from 0 to 100", margin))
+        margin = default.margin
+    samples = count("samples", section.get("samples", default.samples), 1, MAX_CHANCE_SAMPLES)
+    check_samples = section.get("check_samples", default.check_samples)
+    check = count("check_samples", check_samples, 1, MAX_CHECK_SAMPLES)
+    seed = count("seed", section.get("seed", default.seed), 0, 2**31 - 1)
+    method = section.get("method", default.method.value)
+    if method not in {m.value for m in Method}:
+        issues.append(Issue(where("method"), "must be 'calibrated' or 'saa'", method))
+        method = default.method.value
+    levels = section.get("frontier", list(default.frontier))
+    if not isinstance(levels, list) or not 1 <= len(levels) <= MAX_FRONTIER_LEVELS:
+        rule = f"must be a list of 1 to {MAX_FRONTIER_LEVELS} reliability levels"
+        issues.append(Issue(where("frontier"), rule, levels))
+        levels = list(default.frontier)
+    found = [share("frontier", level) for level in levels]
+    return UncertaintySettings(
+        reliability if reliability is not None else default.reliability,
+        float(margin),
+        samples if samples is not None else default.samples,
+        check if check is not None else default.check_samples,
+        seed if seed is not None else default.seed,
+        Method(method),
+        tuple(sorted({f for f in found if f is not None})) or default.frontier,
+    )
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _positive_number(value: object) -> bool:

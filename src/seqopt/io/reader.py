@@ -467,7 +467,11 @@ def _gates(records: dict[str, list[Record]]) -> dict[tuple[str, str], dict[str, 
     measure_wide_first = sorted(_good(records["gates"]), key=lambda r: r.text("scope") is not None)
     for r in measure_wide_first:
         measure_id, series_id = str(r.text("measure")), str(r.text("series"))
-        gate = Gate(series_id, r.estimate("threshold"), r.text("source") or "", r.origin)
+        share = r.values.get("reliability")
+        reliability = float(share) if isinstance(share, int | float) else None
+        gate = Gate(
+            series_id, r.estimate("threshold"), r.text("source") or "", r.origin, reliability
+        )
         scope_id = r.text("scope")
         for target in [scope_id] if scope_id is not None else scope_ids[measure_id]:
             gates[(measure_id, target)][series_id] = gate

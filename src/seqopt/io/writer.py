@@ -105,6 +105,7 @@ def problem_grids(problem: Problem) -> dict[str, Grid]:
                         gate.series,
                         *_estimate(gate.threshold),
                         _distribution(gate.threshold),
+                        gate.reliability,
                         gate.source,
                     ]
                 )

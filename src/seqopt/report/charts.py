@@ -13,6 +13,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from seqopt.report.frontier import frontier_figure
 from seqopt.report.resources import resources_figure
 from seqopt.report.roadmap import roadmap_figure
 from seqopt.report.style import Rendered, render
@@ -28,6 +29,7 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure | None]] = {
     "roadmap": roadmap_figure,
     "support": support_figure,
     "resources": resources_figure,
+    "frontier": frontier_figure,
     "core_index": core_index_figure,
     "signing": signing_figure,
     "regret": regret_figure,

@@ -170,6 +170,32 @@ PLAN = {
     "upgrades": MayLack(
         [{"measure": TEXT, "measure_name": TEXT, "scope": TEXT, "scope_name": TEXT, "start": TEXT}]
     ),
+    "reliability": MayLack(
+        Either(
+            (
+                None,
+                {
+                    "scenarios": NUMBER,
+                    "seed": NUMBER,
+                    "held": NUMBER,
+                    "share": NUMBER,
+                    "most_broken": MAYBE_TEXT,
+                    "rules": [{"rule": TEXT, "scenarios": NUMBER, "share": NUMBER}],
+                    "signings": [
+                        {
+                            "measure_name": TEXT,
+                            "series_name": TEXT,
+                            "signing": TEXT,
+                            "widening": FLAG,
+                            "margin": NUMBER,
+                            "cleared": NUMBER,
+                            "margin_p5": MAYBE_NUMBER,
+                        }
+                    ],
+                },
+            )
+        )
+    ),
     "resources": Each(
         {
             "name": TEXT,

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from seqopt.report import words
+from seqopt.report.frontier import frontier_table
 from seqopt.report.style import Rendered
 from seqopt.report.tables import Table, inputs_table, plan_tables
 from seqopt.report.uncertainty import break_even_table, breakage_table, core_index_table
@@ -26,6 +27,7 @@ CHART_TITLES = {
     "roadmap": "Roadmap: what is negotiated, signed and in force when",
     "support": "Public support against the thresholds it must reach at signing",
     "resources": "Resources: use against capacity, and budgets used",
+    "frontier": "The price of safety: value against reliability",
     "core_index": "Under uncertainty: how often each measure is in the optimal plan",
     "signing": "Under uncertainty: when each measure is signed",
     "regret": "Under uncertainty: optimal value and the regret of the base plan",
@@ -82,12 +84,16 @@ def report_html(document: dict[str, Any], charts: Mapping[str, Rendered]) -> str
         analysis["breakage"] = breakage_table(simulation)
     if sensitivity:
         analysis["break_even"] = break_even_table(sensitivity)
+    if document.get("frontier"):
+        analysis["frontier"] = frontier_table(document["frontier"])
     context = {
         "document": document,
         "title": document.get("description") or f"{document['model']}: sequencing plan",
         "status": words.status(document),
         "figures": words.key_figures(document),
         "sentences": words.summary(document),
+        "answer": words.answer(document),
+        "candidates": words.candidates_table(document),
         "steps": words.steps(document),
         "notes": document.get("notes", []),
         "charts": {

@@ -320,4 +320,47 @@ def plan_tables(document: dict[str, Any]) -> list[Table]:
     ]
     if document.get("reviews"):
         tables.insert(4, reviews_table(document))
+    if document.get("reliability"):
+        tables += [reliability_table(document), breaks_table(document)]
     return tables
+
+
+def reliability_table(document: dict[str, Any]) -> Table:
+    """Each gate of each signing: points to spare at base values, and how often it is cleared."""
+    reliability = document["reliability"]
+    return _table(
+        "reliability",
+        f"Signings in {reliability['scenarios']:,} sampled scenarios",
+        [
+            Column("Measure"),
+            Column("Series"),
+            Column("Signed"),
+            Column("To spare at base values", ".1f"),
+            Column("Cleared in (%)", ".1f"),
+            Column("To spare, 5th percentile", ".1f"),
+        ],
+        [
+            (
+                f"{s['measure_name']} (widening)" if s["widening"] else s["measure_name"],
+                s["series_name"],
+                s["signing"],
+                s["margin"],
+                100 * s["cleared"],
+                s["margin_p5"],
+            )
+            for s in reliability["signings"]
+        ],
+        "No signing of the plan has a gate.",
+    )
+
+
+def breaks_table(document: dict[str, Any]) -> Table:
+    """The rules the plan breaks in sampled scenarios, most often first."""
+    reliability = document["reliability"]
+    return _table(
+        "breaks",
+        "Rules the plan breaks in sampled scenarios",
+        [Column("Rule"), Column("Scenarios", "d"), Column("Share (%)", ".1f")],
+        [(r["rule"], r["scenarios"], 100 * r["share"]) for r in reliability["rules"]],
+        "None: the plan goes through unchanged in every sampled scenario.",
+    )

@@ -5,8 +5,10 @@ Pure functions of a plan document; the HTML report and ``summary.md`` both use t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from seqopt.report.tables import Cell, Column, Table
 
 TIGHT = 1.0
 """A signing with less than this many points of support to spare waited for support."""
@@ -57,8 +59,101 @@ def percent(fraction: float) -> str:
     return f"{value:.2f}%" if value >= 0.01 or value == 0 else f"{value:.2g}%"
 
 
+SOUND = 0.9
+"""A plan holding in at least this share of sampled scenarios is not called fragile."""
+
+FRAGILE = 0.5
+"""Below this share of sampled scenarios a plan is called fragile (shown in red)."""
+
+
+def share(fraction: float) -> str:
+    """A share of scenarios as a percentage (one decimal)."""
+    return f"{100 * fraction:.1f}%"
+
+
 def status(document: dict[str, Any]) -> StatusText:
-    """How sure the plan is, in words."""
+    """How sure the plan is, in words: proven or not, and how often it goes through."""
+    found = _status(document)
+    reliability = document.get("reliability")
+    if not reliability or found.tone == "bad":
+        return found
+    held = reliability["share"]
+    chosen = (reliability.get("asked") or {}).get("chosen_on")
+    if chosen and found.tone == "good":
+        found = replace(
+            found,
+            sentence=(
+                "No plan scores better at base values among those that break no rule in the "
+                f"{chosen['scenarios']} sampled scenarios it was chosen on: proven. It goes "
+                f"through unchanged in {share(held)} of {reliability['scenarios']:,} fresh ones."
+            ),
+        )
+    if held >= SOUND:
+        return found
+    tone = "bad" if held < FRAGILE else "warn"
+    label = f"{found.label} at base values, holds in {share(held)} of scenarios"
+    sentence = (
+        f"{found.sentence[:-1]} at their base values. But the estimates have ranges: in "
+        f"{reliability['scenarios']:,} sampled scenarios the plan goes through unchanged in "
+        f"only {share(held)}"
+    )
+    if reliability.get("most_broken"):
+        top = reliability["rules"][0]
+        sentence += f"; most often it breaks {top['rule']} ({share(top['share'])})"
+    return StatusText(label, tone, sentence + ". " + SAFER)
+
+
+SAFER = (
+    "A safer plan: set reliability (or margin) in the model file, or see the price of "
+    "safety with seqopt frontier."
+)
+
+
+def reliability_sentences(document: dict[str, Any]) -> list[str]:
+    """How reliable the plan is, and what it was asked to be (empty without ranges)."""
+    reliability = document.get("reliability")
+    if not reliability:
+        return []
+    held, count = reliability["share"], reliability["scenarios"]
+    sentences = [
+        f"Reliability: the plan goes through unchanged in {share(held)} of {count:,} sampled "
+        f"scenarios (seed {reliability['seed']})."
+    ]
+    rules = reliability["rules"]
+    if rules:
+        top = "; ".join(f"{r['rule']} in {share(r['share'])}" for r in rules[:3])
+        sentences.append(f"Rules it breaks most often: {top}.")
+    asked = reliability.get("asked") or {}
+    level, margin = asked.get("reliability", 0), asked.get("margin", 0)
+    chosen = asked.get("chosen_on")
+    if level and chosen:
+        verdict = "reached" if asked.get("reached") else "NOT reached"
+        sentences.append(
+            f"Asked for: at least {share(level)} ({verdict}). Chosen as the best plan that "
+            f"breaks no rule in {chosen['held']} of the first {chosen['scenarios']} scenarios "
+            f"of another sample (seed {chosen['seed']}), proven optimal there."
+        )
+    for gate in asked.get("gates", []):
+        cleared = gate.get("cleared")
+        got = share(cleared) if cleared is not None else "n/a"
+        sentences.append(
+            f"{gate['measure_name']} must clear its gate on {gate['series']} in "
+            f"{share(gate['reliability'])} of scenarios: it does in {got}."
+        )
+    if margin:
+        sentences.append(f"Every signing keeps at least {margin:g} points of support to spare.")
+    other = reliability.get("unconstrained")
+    if other is not None and other["value"] is not None:
+        value = document.get("value")
+        cost = f" (gives up {number(other['value'] - value)})" if value is not None else ""
+        sentences.append(
+            f"The plan optimal at base values is worth {number(other['value'])}{cost} and goes "
+            f"through in {share(other['share'])}."
+        )
+    return sentences
+
+
+def _status(document: dict[str, Any]) -> StatusText:
     code = document["status"]
     if code == "optimal":
         return StatusText(
@@ -109,6 +204,15 @@ def key_figures(document: dict[str, Any]) -> list[KeyFigure]:
         when = periods[makespan] if makespan < len(periods) else "after the horizon"
         after = f"{makespan} period{'s' if makespan != 1 else ''} from the start"
         figures.append(KeyFigure("All in force from", when, after))
+    reliability = document.get("reliability")
+    if reliability:
+        figures.append(
+            KeyFigure(
+                "Goes through",
+                share(reliability["share"]),
+                f"of {reliability['scenarios']:,} sampled scenarios",
+            )
+        )
     uses = len(document["lever_uses"])
     levers = len({use["lever"] for use in document["lever_uses"]})
     note = f"of {levers} lever{'s' if levers != 1 else ''}" if uses else "no lever used"
@@ -267,3 +371,114 @@ def steps(document: dict[str, Any]) -> list[Step]:
         for p in document["periods"]
         if p in actions or p in framing or p in outside
     ]
+
+
+def answer(document: dict[str, Any]) -> list[str]:
+    """Which plan to take under the estimates' ranges, and how reliable it is (first, in words)."""
+    reliability = document.get("reliability")
+    frontier = document.get("frontier")
+    robust = document.get("robust")
+    if not reliability:
+        return []
+    held, count = reliability["share"], reliability["scenarios"]
+    value = document.get("value")
+    asked = reliability.get("asked") or {}
+    level = asked.get("reliability") or 0
+    other = reliability.get("unconstrained")
+    found = []
+    if level or asked.get("gates") or asked.get("margin"):
+        text = (
+            f"Take this plan: it goes through unchanged in {share(held)} of {count:,} fresh "
+            f"sampled scenarios, for a value of {number(value)} at base values"
+        )
+        if level:
+            text += (
+                f" (asked: at least {share(level)}, reached)"
+                if asked.get("reached")
+                else f" (asked: at least {share(level)}, NOT reached: the most reliable plan "
+                "found in time)"
+            )
+        found.append(text + ".")
+        if other is not None and other["value"] is not None and value is not None:
+            found.append(
+                f"The plan optimal at base values is worth {number(other['value'])} "
+                f"({number(other['value'] - value)} more) but goes through in only "
+                f"{share(other['share'])}."
+            )
+    elif frontier and frontier.get("knee") is not None:
+        knee = frontier["points"][frontier["knee"]]
+        loss = _loss(frontier["base_value"], knee["value"])
+        found.append(
+            f"The plan optimal at base values goes through unchanged in only {share(held)} of "
+            f"{count:,} fresh scenarios. At the knee of the price of safety, a plan chosen for "
+            f"{share(knee['level'])} goes through in {share(knee['fresh'])} for a value of "
+            f"{number(knee['value'])}{loss}: to take it, set reliability = {knee['level']:g} "
+            "under [uncertainty] in the model file and solve again."
+        )
+    elif held < SOUND:
+        found.append(
+            f"This plan is the best at base values but goes through unchanged in only "
+            f"{share(held)} of {count:,} fresh scenarios. {SAFER}"
+        )
+    else:
+        found.append(
+            f"Take this plan: it goes through unchanged in {share(held)} of {count:,} fresh "
+            "scenarios."
+        )
+    if robust and robust.get("out_of_sample", {}).get("robust"):
+        scored = robust["out_of_sample"]["robust"]
+        found.append(
+            f"The robust plan ({robust['risk_measure']} over {robust['scenarios']} scenarios) "
+            f"goes through in {share(1 - scored['broken_share'])} of {scored['scenarios']:,} "
+            "fresh scenarios."
+        )
+    return found
+
+
+def _loss(base: float | None, value: float | None) -> str:
+    if base is None or value is None or not base:
+        return ""
+    return f", {number(base - value)} ({100 * (base - value) / abs(base):.0f}%) less than at base"
+
+
+def candidates_table(document: dict[str, Any]) -> Table | None:
+    """The plans to choose between: this one, the one optimal at base values, the frontier's."""
+    reliability = document.get("reliability")
+    if not reliability:
+        return None
+    rows: list[tuple[Cell, ...]] = [
+        ("This plan", document.get("value"), 100 * reliability["share"])
+    ]
+    other = reliability.get("unconstrained")
+    if other is not None:
+        rows.append(("Optimal at base values", other["value"], 100 * other["share"]))
+    frontier = document.get("frontier") or {}
+    for index, point in enumerate(frontier.get("points", [])):
+        if point["level"] <= 0:
+            continue
+        name = f"Frontier: asked {share(point['level'])}"
+        if index == frontier.get("knee"):
+            name += " (knee)"
+        rows.append((name, point["value"], 100 * point["fresh"]))
+    robust = document.get("robust")
+    if robust and robust.get("out_of_sample", {}).get("robust"):
+        scored = robust["out_of_sample"]["robust"]
+        at_base = robust.get("plan_at_base") or {}
+        rows.append(
+            (
+                f"Robust ({robust['risk_measure']}, {robust['scenarios']} scenarios)",
+                at_base.get("value"),
+                100 * (1 - scored["broken_share"]),
+            )
+        )
+    return Table(
+        "candidates",
+        "Plans to choose between",
+        (
+            Column("Plan"),
+            Column("Value at base values", ",.2f"),
+            Column(f"Goes through in {reliability['scenarios']:,} fresh scenarios (%)", ".1f"),
+        ),
+        tuple(rows),
+        "",
+    )

@@ -20,7 +20,12 @@ REPORT_FILE = "report.html"
 CHART_FORMATS = ("svg", "png")
 
 
-ANALYSES = {"simulation": "simulation.json", "sensitivity": "sensitivity.json"}
+ANALYSES = {
+    "simulation": "simulation.json",
+    "sensitivity": "sensitivity.json",
+    "frontier": "frontier.json",
+    "robust": "robust.json",
+}
 """Analyses a report shows when their file lies beside ``plan.json``, by document key."""
 
 

@@ -13,13 +13,24 @@ from typing import Any
 
 from seqopt import __version__
 from seqopt.data import Problem
+from seqopt.evaluate import evaluate
 from seqopt.outputs import fingerprint
 from seqopt.plan import Plan
 from seqopt.settings import ModelFile, ObjectiveKind
 from seqopt.solve import SolveResult, solve
 from seqopt.uncertainty.estimates import Site, all_sites, sites, with_values
+from seqopt.uncertainty.reliability import describe
+from seqopt.uncertainty.reliable import fresh_sample
 from seqopt.uncertainty.results import distribution, simulation_document
-from seqopt.uncertainty.robust import RiskMeasure, Robust, Score, risk, robust_plan, score
+from seqopt.uncertainty.robust import (
+    RiskMeasure,
+    Robust,
+    Score,
+    risk,
+    robust_plan,
+    score,
+    score_sample,
+)
 from seqopt.uncertainty.sampling import Samples, draw, with_events
 from seqopt.uncertainty.scenarios import Job, Outcome, run_scenarios
 from seqopt.uncertainty.sensitivity import break_evens, sensitivity_document, swings, tornado
@@ -118,27 +129,28 @@ def robust(
     count: int,
     measure: RiskMeasure,
     level: float,
-    seed: int,
-    check: int,
     base: SolveResult | None = None,
 ) -> RobustRun:
-    """The robust plan over ``count`` scenarios, compared with the base plan on ``check`` others.
+    """The robust plan over ``count`` scenarios, compared with the base plan on fresh ones.
 
-    The fresh sample is drawn from another stream (``seed + 1``), independent of
-    the one the plan was chosen on. The discount rate and terminal stay at their
-    base values: they say how the analyst weighs time, not a state of the world a
-    plan could hedge against.
+    The plan is chosen on ``count`` scenarios drawn with the model's seed; both
+    plans are scored on the fresh scenarios every plan is scored on
+    (``check_samples``, seed ``seed + 1``: :func:`seqopt.uncertainty.reliable.fresh_sample`).
+    The discount rate and terminal stay at their base values: they say how the
+    analyst weighs time, not a state of the world a plan could hedge against.
     """
     base = base if base is not None else solve(problem, model.objective, model.solver)
-    found = sites(problem)
-    saa = with_events(draw(found, count, seed), problem)
-    fresh = with_events(draw(found, check, seed + 1), problem)
+    seed = model.uncertainty.seed
+    saa = with_events(draw(sites(problem), count, seed), problem)
+    fresh = fresh_sample(problem, model)
+    check = len(fresh)
     chosen_on = [with_values(problem, saa.scenario(k)) for k in range(count)]
-    checked_on = [with_values(problem, fresh.scenario(k)) for k in range(check)]
     result = robust_plan(chosen_on, model.objective, model.solver, measure, level, base.plan)
     plans = {"robust": result.plan, "base": base.plan}
     in_sample = {n: score(p, chosen_on, model.objective) for n, p in plans.items() if p}
-    out_of_sample = {n: score(p, checked_on, model.objective) for n, p in plans.items() if p}
+    out_of_sample = {
+        n: score_sample(p, problem, model.objective, fresh) for n, p in plans.items() if p
+    }
     maximise = model.objective.kind is ObjectiveKind.VALUE
     document = {
         "schema": ROBUST_SCHEMA,
@@ -157,8 +169,9 @@ def robust(
         "bound": result.bound,
         "gap": result.gap,
         "notes": list(result.notes),
-        "plan": _plan(problem, result.plan),
-        "base_plan": _plan(problem, base.plan),
+        "plan": describe(problem, result.plan),
+        "plan_at_base": _at_base(problem, model, result.plan),
+        "base_plan": describe(problem, base.plan),
         "base_value": base.objective,
         "in_sample": {n: _scored(s, measure, level, maximise) for n, s in in_sample.items()},
         "out_of_sample": {
@@ -168,40 +181,12 @@ def robust(
     return RobustRun(base, result, in_sample, out_of_sample, document)
 
 
-def _plan(problem: Problem, plan: Plan | None) -> dict[str, Any] | None:
+def _at_base(problem: Problem, model: ModelFile, plan: Plan | None) -> dict[str, Any] | None:
+    """The robust plan at base values: whether it breaks a rule there, and its value."""
     if plan is None:
         return None
-    labels = problem.periods
-    return {
-        "schedule": [
-            {
-                "measure": a.measure,
-                "measure_name": problem.measure_by_id[a.measure].name,
-                "scope": a.scope,
-                "scope_name": problem.scope(a.measure, a.scope).name,
-                "start": labels[a.start],
-            }
-            for a in sorted(plan.assignments, key=lambda a: (a.start, a.measure))
-        ],
-        "lever_uses": [
-            {
-                "lever": u.lever,
-                "lever_name": problem.lever_by_id[u.lever].name,
-                "period": labels[u.period],
-            }
-            for u in plan.lever_uses
-        ],
-        "upgrades": [
-            {
-                "measure": u.measure,
-                "measure_name": problem.measure_by_id[u.measure].name,
-                "scope": u.scope,
-                "scope_name": problem.scope(u.measure, u.scope).name,
-                "start": labels[u.start],
-            }
-            for u in plan.upgrades
-        ],
-    }
+    scored = evaluate(problem, plan, model.objective)
+    return {"feasible": scored.feasible, "value": scored.objective if scored.feasible else None}
 
 
 def _scored(found: Score, measure: RiskMeasure, level: float, maximise: bool) -> dict[str, Any]:

@@ -81,6 +81,24 @@ def sites(problem: Problem, *, uncertain_only: bool = True) -> tuple[Site, ...]:
     return tuple(s for s in found if s.uncertain or not uncertain_only)
 
 
+def indexed(problem: Problem) -> tuple[Problem, tuple[Site, ...]]:
+    """``problem`` with every estimate's base replaced by the index of its site, and the sites.
+
+    Every site is listed (ranged or not), in the order of :func:`sites`. Reading
+    ``int(estimate.base)`` anywhere in the returned problem names the site that
+    fills that place, however many places a site fills (a measure-wide gate, a
+    carried-forward baseline value): a vectorised evaluation reads its values
+    from one column per site.
+    """
+    found: list[Site] = []
+
+    def number(path: str, subject: str, estimate: Estimate, integer: bool) -> Estimate:
+        found.append(Site(path, subject, estimate, integer))
+        return replace(estimate, base=float(len(found) - 1))
+
+    return _walk(problem, number), tuple(found)
+
+
 def with_values(problem: Problem, values: Mapping[str, float]) -> Problem:
     """``problem`` with the base value of each site named in ``values`` replaced.
 

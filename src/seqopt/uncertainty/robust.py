@@ -34,16 +34,18 @@ from seqopt.milp import (
     Built,
     Sink,
     Term,
-    build_block,
+    build_scenario_rows,
     lever_keys,
-    possible_starts,
-    possible_upgrades,
+    scope_starts,
+    scope_upgrades,
 )
 from seqopt.plan import Plan, upgrade_step
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverSettings
 from seqopt.solvers.backend import Request, run_milp
 from seqopt.solvers.engines import milp_backend
 from seqopt.solvers.result import AGREEMENT, PlanRejected, Status, relative_gap
+from seqopt.uncertainty.batch import Scorer
+from seqopt.uncertainty.sampling import Samples
 from seqopt.uncertainty.scenarios import broken_rule
 
 
@@ -171,6 +173,19 @@ def score(plan: Plan, problems: Sequence[Problem], objective: ObjectiveSettings)
     return Score(tuple(values), tuple(broken))
 
 
+def score_sample(
+    plan: Plan, problem: Problem, objective: ObjectiveSettings, samples: Samples
+) -> Score:
+    """``plan`` scored in every scenario of ``samples`` at once (the vectorised evaluator)."""
+    scored = Scorer(problem, objective, samples).score(plan)
+    holds = scored.holds
+    values = tuple(float(v) if held else None for v, held in zip(scored.values, holds, strict=True))
+    broken = tuple(
+        tuple(rule for rule, where in scored.broken.items() if where[k]) for k in range(len(holds))
+    )
+    return Score(values, broken)
+
+
 def _saa_model(
     sink: Sink,
     problems: Sequence[Problem],
@@ -185,13 +200,15 @@ def _saa_model(
         for mi, m in enumerate(first.measures)
         for si, s in enumerate(m.scopes)
     }
-    possible = set.intersection(*(possible_starts(p) for p in problems))
+    # Every start inside its window and able to meet its gates in every scenario: no presolve,
+    # which could drop a scope dominated in one scenario that is the best in another.
+    possible = set.intersection(*(scope_starts(p) for p in problems))
     starts = {}
     for key in sorted(possible, key=lambda k: (order[(k[0], k[1])], k[2])):
         mi, si = order[(key[0], key[1])]
         starts[key] = sink.variable(f"start_{mi}_{si}_{key[2]}", binary=True)
     uses = {key: sink.variable(f"use_{key[0]}_{key[1]}", binary=True) for key in lever_keys(first)}
-    widen = set.intersection(*(possible_upgrades(p) for p in problems))
+    widen = set.intersection(*(scope_upgrades(p) for p in problems))
     upgrades = {
         key: sink.variable(f"upgrade_{'_'.join(str(k) for k in key)}", binary=True)
         for key in sorted(widen)
@@ -199,7 +216,7 @@ def _saa_model(
     values: list[list[Term]] = []
     for k, problem in enumerate(problems):
         block = Block(starts, uses, prefix=f"s{k}_", first=k == 0, upgrades=upgrades)
-        values.append(build_block(problem, objective, sink, block))
+        values.append(build_scenario_rows(problem, objective, sink, block, objective_terms=True))
     maximise = objective.kind is ObjectiveKind.VALUE
     # Upgrades are read back like starts, under their step ids.
     steps = {(m, upgrade_step(f, t), u): var for (m, f, t, u), var in upgrades.items()}
