@@ -155,8 +155,8 @@ def robust(
         "bound": result.bound,
         "gap": result.gap,
         "notes": list(result.notes),
-        "plan": _plan(problem, result.plan),
-        "base_plan": _plan(problem, base.plan),
+        "plan": plan_summary(problem, result.plan),
+        "base_plan": plan_summary(problem, base.plan),
         "base_value": base.objective,
         "in_sample": {n: _scored(s, measure, level, maximise) for n, s in in_sample.items()},
         "out_of_sample": {
@@ -166,7 +166,8 @@ def robust(
     return RobustRun(base, result, in_sample, out_of_sample, document)
 
 
-def _plan(problem: Problem, plan: Plan | None) -> dict[str, Any] | None:
+def plan_summary(problem: Problem, plan: Plan | None) -> dict[str, Any] | None:
+    """A plan as JSON: its schedule, lever uses and widenings, with names and period labels."""
     if plan is None:
         return None
     labels = problem.periods

@@ -1,0 +1,455 @@
+"""What an adaptive run found, as JSON-ready data (``adaptive.json``) and ``futures.csv``.
+
+``adaptive.json`` (schema ``seqopt.adaptive/1``) compares the policies in the
+same futures (value, its 5-95 % range, how often a signing fails, rules
+broken), gives the value of adaptivity (re-planning minus a fixed plan, future
+by future, with its standard error), the first period's decision, the
+pathways the re-planning policy took and the signposts at their branch
+points. Nothing in it depends on the number of workers or on time: the same
+input and seed give the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from seqopt import __version__
+from seqopt.adaptive.execute import Run
+from seqopt.adaptive.futures import ADAPTIVE, Future, replan_counts
+from seqopt.adaptive.pathways import (
+    Node,
+    Pathway,
+    Step,
+    Taken,
+    branch_points,
+    decisions,
+    parting,
+    pathways,
+    taken,
+    tree,
+)
+from seqopt.adaptive.signposts import Feature, Leaf, Question, Sample, fit
+from seqopt.atomic import atomic_files
+from seqopt.data import Problem
+from seqopt.io.cells import csv_row
+from seqopt.plan import Plan
+from seqopt.settings import ModelFile
+from seqopt.uncertainty.record import Negotiation
+from seqopt.uncertainty.results import distribution
+from seqopt.uncertainty.sampling import wilson_interval
+
+SCHEMA = "seqopt.adaptive/1"
+ADAPTIVE_FILE = "adaptive.json"
+FUTURES_FILE = "futures.csv"
+
+POLICY_LABELS = {
+    ADAPTIVE: "Re-plan every period",
+    "base": "Fixed base plan",
+    "robust": "Fixed robust plan",
+}
+SHOWN_PATHWAYS = 8
+"""Pathways drawn and listed one by one; the rest are counted together."""
+LEAST_SHARE = 0.05
+"""A way on counts at a branch point when at least this share of all runs (and one) take it."""
+Z_95 = 1.96
+
+
+def adaptive_document(
+    problem: Problem,
+    model: ModelFile,
+    futures: Sequence[Future],
+    *,
+    seed: int,
+    rule: str,
+    rule_samples: int,
+    first: Plan,
+    fixed: Mapping[str, Any],
+    input_sha256: str,
+) -> dict[str, Any]:
+    """The summary of an adaptive run, as written to ``adaptive.json``."""
+    names = [
+        ADAPTIVE,
+        *(n for n in POLICY_LABELS if n != ADAPTIVE and futures and n in futures[0].runs),
+    ]
+    runs = [
+        taken(f.index, problem, f.runs[ADAPTIVE].record, f.runs[ADAPTIVE].value) for f in futures
+    ]
+    found = pathways(runs)
+    least = max(1, math.ceil(LEAST_SHARE * len(futures)))
+    root = tree(runs)
+    ids = {p.steps: _pathway_id(k) for k, p in enumerate(found)}
+    return {
+        "schema": SCHEMA,
+        "seqopt_version": __version__,
+        "model": model.name,
+        "input": {"path": model.input.as_posix(), "sha256": input_sha256},
+        "objective": {"kind": model.objective.kind.value},
+        "periods": list(problem.periods),
+        "seed": seed,
+        "futures": len(futures),
+        "rule": rule,
+        "rule_samples": rule_samples if rule == "sample" else None,
+        "fixed_plans": dict(fixed),
+        "policies": [_policy(problem, name, [f.runs[name] for f in futures]) for name in names],
+        "adaptivity": [
+            _difference(name, [f.runs[ADAPTIVE].value - f.runs[name].value for f in futures])
+            for name in names
+            if name != ADAPTIVE
+        ],
+        "first_decision": first_decision(problem, first),
+        "replans": replan_counts(futures),
+        "pathways": [
+            _pathway(problem, p, ids[p.steps], len(futures)) for p in found[:SHOWN_PATHWAYS]
+        ],
+        "other_pathways": {
+            "count": max(len(found) - SHOWN_PATHWAYS, 0),
+            "runs": sum(len(p.runs) for p in found[SHOWN_PATHWAYS:]),
+        },
+        "branches": [
+            _branch(problem, node, k, futures, ids, least)
+            for k, node in enumerate(branch_points(root, least), start=1)
+        ],
+    }
+
+
+def _pathway_id(k: int) -> str:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return letters[k] if k < len(letters) else f"P{k + 1}"
+
+
+def _policy(problem: Problem, name: str, runs: Sequence[Run]) -> dict[str, Any]:
+    count = len(runs)
+    failed = [r for r in runs if r.failures]
+    share = len(failed) / count if count else 0.0
+    by_measure = Counter(
+        (f.measure, f.widening)
+        for r in runs
+        for f in {(x.measure, x.widening): x for x in r.failures}.values()
+    )
+    broken = Counter(rule for r in runs for rule in r.broken)
+    unfinished = sum(1 for r in runs if r.unfinished)
+    return {
+        "policy": name,
+        "label": POLICY_LABELS[name],
+        "value": distribution([r.value for r in runs]),
+        "failed_futures": len(failed),
+        "failed_share": share,
+        "failed_interval_95": list(wilson_interval(share, count)),
+        "failures": [
+            {
+                "measure": measure,
+                "measure_name": problem.measure_by_id[measure].name,
+                "widening": widening,
+                "futures": n,
+                "share": n / count,
+            }
+            for (measure, widening), n in sorted(by_measure.items(), key=lambda i: (-i[1], i[0]))
+        ],
+        "rules_broken": [
+            {"rule": rule, "futures": n, "share": n / count}
+            for rule, n in sorted(broken.items(), key=lambda i: (-i[1], i[0]))
+        ],
+        "skipped_steps_mean": sum(r.skipped for r in runs) / count if count else 0.0,
+        "unfinished_futures": unfinished,
+    }
+
+
+def _difference(name: str, differences: Sequence[float]) -> dict[str, Any]:
+    """The value of adaptivity against one fixed plan: the mean paired difference and its SE."""
+    count = len(differences)
+    mean = sum(differences) / count if count else 0.0
+    variance = sum((d - mean) ** 2 for d in differences) / (count - 1) if count > 1 else 0.0
+    error = math.sqrt(variance / count) if count else 0.0
+    return {
+        "versus": name,
+        "label": POLICY_LABELS[name],
+        "mean": mean,
+        "standard_error": error,
+        "interval_95": [mean - Z_95 * error, mean + Z_95 * error],
+        "better": sum(1 for d in differences if d > 1e-6),
+        "worse": sum(1 for d in differences if d < -1e-6),
+        "same": sum(1 for d in differences if abs(d) <= 1e-6),
+    }
+
+
+def first_decision(problem: Problem, plan: Plan) -> dict[str, Any]:
+    """What the re-planning policy does in the first period (the same in every future)."""
+    labels = problem.periods
+    starts = []
+    for a in plan.assignments:
+        if a.start != 0:
+            continue
+        measure = problem.measure_by_id[a.measure]
+        scope = measure.scope(a.scope)
+        signing = a.start + scope.length - 1
+        starts.append(
+            {
+                "measure": a.measure,
+                "measure_name": measure.name,
+                "scope": a.scope,
+                "scope_name": scope.name,
+                "signing": labels[signing] if signing < len(labels) else None,
+            }
+        )
+    levers = [
+        {"lever": u.lever, "lever_name": problem.lever_by_id[u.lever].name}
+        for u in plan.lever_uses
+        if u.period == 0
+    ]
+    return {"period": labels[0], "starts": starts, "levers": levers}
+
+
+def step_label(problem: Problem, step: Step | None) -> str:
+    """A step in words: "sign GSOMIA (Full text)", "widen ...", "... fails", or the end."""
+    if step is None:
+        return "no further signing"
+    measure = problem.measure_by_id[step.measure]
+    scope = measure.scope(step.scope).name
+    what = f"widen {measure.name} to {scope}" if step.widening else f"sign {measure.name} ({scope})"
+    return f"{what}: fails" if step.failed else what
+
+
+def _step(problem: Problem, step: Step, signing: float) -> dict[str, Any]:
+    measure = problem.measure_by_id[step.measure]
+    labels = problem.periods
+    return {
+        "measure": step.measure,
+        "measure_name": measure.name,
+        "scope": step.scope,
+        "scope_name": measure.scope(step.scope).name,
+        "widening": step.widening,
+        "failed": step.failed,
+        "signing": labels[min(math.floor(signing), len(labels) - 1)],
+        "signing_median": signing,
+    }
+
+
+def _pathway(problem: Problem, pathway: Pathway, id: str, total: int) -> dict[str, Any]:
+    return {
+        "id": id,
+        "runs": len(pathway.runs),
+        "share": len(pathway.runs) / total if total else 0.0,
+        "value_mean": pathway.value,
+        "steps": [
+            _step(problem, step, signing)
+            for step, signing in zip(pathway.steps, pathway.signings, strict=True)
+        ],
+    }
+
+
+def features(future: Future, period: int) -> dict[Feature, float]:
+    """What the re-planning policy had seen before ``period`` in a future.
+
+    The level of every series in every earlier period, and how often each
+    event had happened by the period before.
+    """
+    seen: dict[Feature, float] = {}
+    support = future.runs[ADAPTIVE].support
+    for series, values in support.items():
+        for t in range(min(period, len(values))):
+            seen[Feature("support", series, t)] = values[t]
+    if period > 0:
+        for event, periods in future.happened.items():
+            seen[Feature("event", event, period - 1)] = float(sum(1 for p in periods if p < period))
+    return seen
+
+
+def _branch(
+    problem: Problem,
+    node: Node,
+    number: int,
+    futures: Sequence[Future],
+    ids: Mapping[tuple[Step, ...], str],
+    least: int,
+) -> dict[str, Any]:
+    labels = problem.periods
+    period = parting(node)
+    counts = decisions(node)
+    kept = {d for d, n in counts.items() if n >= least}
+    by_index = {f.index: f for f in futures}
+
+    def label(run: Taken) -> str:
+        decision = node.decision(run)
+        return step_label(problem, decision) if decision in kept else "another way"
+
+    samples: list[Sample] = [(features(by_index[r.index], period), label(r)) for r in node.runs]
+    signpost = fit(samples)
+    ways = []
+    for decision, n in sorted(counts.items(), key=lambda i: (-i[1], str(i[0]))):
+        if decision not in kept:
+            continue
+        runs = [r for r in node.runs if node.decision(r) == decision]
+        ways.append(
+            {
+                "way": step_label(problem, decision),
+                "runs": n,
+                "share": n / len(node.runs),
+                "value_mean": sum(r.value for r in runs) / n,
+                "failed": sum(1 for r in runs if decision is not None and node.way(r) != decision),
+                "pathways": sorted({ids[r.steps] for r in runs}),
+            }
+        )
+    prefix = node.runs[0].steps[: node.depth] if node.runs else ()
+    return {
+        "id": f"S{number}",
+        "after": [step_label(problem, s) for s in prefix],
+        "after_steps": [
+            {"measure": s.measure, "scope": s.scope, "widening": s.widening, "failed": s.failed}
+            for s in prefix
+        ],
+        "period": labels[period],
+        "seen_up_to": labels[period - 1] if period > 0 else None,
+        "runs": len(node.runs),
+        "ways": ways,
+        "accuracy": signpost.accuracy,
+        "leaves": [_leaf(problem, leaf) for leaf in signpost.leaves],
+        "text": signpost_text(problem, labels[period], signpost.leaves, signpost.accuracy),
+    }
+
+
+def _question(problem: Problem, question: Question, yes: bool) -> dict[str, Any]:
+    f = question.feature
+    return {
+        "kind": f.kind,
+        "subject": f.subject,
+        "subject_name": _subject(problem, f),
+        "period": problem.periods[f.period],
+        "threshold": question.threshold,
+        "at_least": yes,
+        "text": _condition(problem, question, yes),
+    }
+
+
+def _subject(problem: Problem, f: Feature) -> str:
+    if f.kind == "support":
+        series = problem.series_by_id.get(f.subject)
+        return series.name if series is not None else f.subject
+    event = problem.event_by_id.get(f.subject)
+    return event.name if event is not None else f.subject
+
+
+def _condition(problem: Problem, question: Question, yes: bool) -> str:
+    f = question.feature
+    when = problem.periods[f.period]
+    if f.kind == "support":
+        relation = "at least" if yes else "below"
+        return f"{_subject(problem, f)} is {relation} {question.threshold:g} in {when}"
+    times = question.threshold
+    if times <= 1:
+        return f"{_subject(problem, f)} {'has happened' if yes else 'has not happened'} by {when}"
+    relation = "at least" if yes else "fewer than"
+    return f"{_subject(problem, f)} has happened {relation} {times:g} times by {when}"
+
+
+def _leaf(problem: Problem, leaf: Leaf) -> dict[str, Any]:
+    return {
+        "conditions": [_question(problem, q, yes) for q, yes in leaf.answers],
+        "way": leaf.way,
+        "runs": leaf.runs,
+        "right": leaf.right,
+    }
+
+
+def signpost_text(
+    problem: Problem, period: str, leaves: Sequence[Leaf], accuracy: float
+) -> list[str]:
+    """The signpost in sentences: one per leaf, "if ... : way (right of runs)"."""
+    if len(leaves) == 1:
+        leaf = leaves[0]
+        return [
+            f"In {period}: nothing seen tells the ways apart; most runs "
+            f"({leaf.right} of {leaf.runs}) {leaf.way}."
+        ]
+    sentences = []
+    for leaf in leaves:
+        conditions = " and ".join(_condition(problem, q, yes) for q, yes in leaf.answers)
+        sentences.append(
+            f"In {period}, if {conditions}: {leaf.way} ({leaf.right} of {leaf.runs} runs)."
+        )
+    if accuracy < 1.0:
+        sentences.append(
+            f"These rules send {accuracy:.0%} of the runs the way they went; the rest "
+            "turned on more than two observations."
+        )
+    return sentences
+
+
+# -- futures.csv ------------------------------------------------------------------------
+
+FUTURE_COLUMNS = (
+    "future",
+    "policy",
+    "value",
+    "failed_signings",
+    "failures",
+    "signings",
+    "rules_broken",
+    "skipped_steps",
+    "pathway",
+)
+
+
+def futures_csv(problem: Problem, futures: Sequence[Future], document: dict[str, Any]) -> str:
+    """One row per future and policy: value, signings, failures, rules broken, pathway."""
+    labels = problem.periods
+    ids = {
+        tuple(Step(s["measure"], s["scope"], s["widening"], s["failed"]) for s in p["steps"]): p[
+            "id"
+        ]
+        for p in document["pathways"]
+    }
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FUTURE_COLUMNS)
+    for f in futures:
+        for name, run in f.runs.items():
+            signed = sorted(
+                (n for n in run.record.negotiations if n.signed is not None),
+                key=lambda n: (n.signed, n.measure),
+            )
+            steps = taken(f.index, problem, run.record, run.value).steps
+            writer.writerow(
+                csv_row(
+                    [
+                        f.index,
+                        name,
+                        repr(float(run.value)),
+                        len(run.failures),
+                        "; ".join(
+                            f"{x.measure}/{x.scope}@{labels[x.period]}" for x in run.failures
+                        ),
+                        "; ".join(_signed(problem, n) for n in signed),
+                        "; ".join(run.broken),
+                        run.skipped,
+                        ids.get(steps, "other") if name == ADAPTIVE else "",
+                    ]
+                )
+            )
+    return buffer.getvalue()
+
+
+def _signed(problem: Problem, n: Negotiation) -> str:
+    when = problem.periods[n.signed] if n.signed is not None else "-"
+    return f"{n.measure}/{n.scope}@{when}{' failed' if n.failed else ''}"
+
+
+def write_adaptive(
+    folder: Path, document: dict[str, Any], problem: Problem, futures: Sequence[Future]
+) -> list[Path]:
+    """Write ``adaptive.json`` and ``futures.csv`` together, atomically."""
+    targets = [folder / ADAPTIVE_FILE, folder / FUTURES_FILE]
+    contents = [
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+        futures_csv(problem, futures, document),
+    ]
+    with atomic_files(targets) as temporaries:
+        for temporary, content in zip(temporaries, contents, strict=True):
+            temporary.write_text(content, encoding="utf-8")
+    return targets
