@@ -179,13 +179,18 @@ def _best_question(
 
 
 def roundest(low: float, high: float) -> float:
-    """The number with the fewest decimals in ``(low, high]`` (``high`` if none has up to six)."""
+    """The roundest number in ``(low, high]``: a multiple of the largest step that fits.
+
+    Steps are 1, 2 and 5 times a power of ten, from 1,000 down to a millionth
+    (between 55 and 65: 60; between 63.48 and 63.52: 63.5); ``high`` when none fits.
+    """
     if math.isinf(low):
         whole = float(math.floor(high))
         return whole if whole > low else high
-    for decimals in range(7):
-        scale = 10.0**decimals
-        candidate = (math.floor(low * scale) + 1) / scale
-        if low < candidate <= high:
-            return candidate
+    for power in range(3, -7, -1):
+        for factor in (5.0, 2.0, 1.0):
+            step = factor * 10.0**power
+            candidate = round((math.floor(low / step) + 1) * step, 9)
+            if low < candidate <= high:
+                return candidate
     return high

@@ -57,7 +57,7 @@ POLICY_LABELS = {
 SHOWN_PATHWAYS = 8
 """Pathways drawn and listed one by one; the rest are counted together."""
 LEAST_SHARE = 0.05
-"""A way on counts at a branch point when at least this share of all runs (and one) take it."""
+"""A way on counts at a branch point when at least this share of all runs take it."""
 Z_95 = 1.96
 
 
@@ -82,7 +82,7 @@ def adaptive_document(
         taken(f.index, problem, f.runs[ADAPTIVE].record, f.runs[ADAPTIVE].value) for f in futures
     ]
     found = pathways(runs)
-    least = max(1, math.ceil(LEAST_SHARE * len(futures)))
+    least = least_runs(len(futures))
     root = tree(runs)
     ids = {p.steps: _pathway_id(k) for k, p in enumerate(found)}
     return {
@@ -117,6 +117,15 @@ def adaptive_document(
             for k, node in enumerate(branch_points(root, least), start=1)
         ],
     }
+
+
+def least_runs(futures: int) -> int:
+    """Runs a way on needs at a branch point: 5 % of all, and two once there are ten futures.
+
+    A way taken by a single run of many is an accident of one future, not a
+    signpost; with a handful of hand-made futures every run counts.
+    """
+    return max(2 if futures >= 10 else 1, math.ceil(LEAST_SHARE * futures))
 
 
 def _pathway_id(k: int) -> str:
@@ -453,3 +462,40 @@ def write_adaptive(
         for temporary, content in zip(temporaries, contents, strict=True):
             temporary.write_text(content, encoding="utf-8")
     return targets
+
+
+def summary_lines(document: dict[str, Any]) -> list[str]:
+    """What ``seqopt adapt`` prints: the first decision, the comparison, the signposts."""
+    lines = []
+    first = document["first_decision"]
+    actions = [f"start {s['measure_name']} ({s['scope_name']})" for s in first["starts"]]
+    actions += [f"use {lever['lever_name']}" for lever in first["levers"]]
+    lines.append(
+        f"What to do now ({first['period']}): {'; '.join(actions) if actions else 'nothing yet'}."
+    )
+    lines.append(
+        f"{document['futures']} futures (seed {document['seed']}), re-planning every period on "
+        f"{'the expected future' if document['rule'] == 'expected' else 'a sample of futures'}:"
+    )
+    for p in document["policies"]:
+        value = p["value"]
+        spread = value.get("percentiles", {})
+        lines.append(
+            f"  {p['label']:<22} mean {value.get('mean', 0.0):9,.2f}, 5-95 % "
+            f"{spread.get('5', 0.0):,.2f} to {spread.get('95', 0.0):,.2f}; a signing fails in "
+            f"{p['failed_share']:.1%} of futures"
+        )
+    for d in document["adaptivity"]:
+        lines.append(
+            f"Value of adaptivity against the {d['label'].lower()}: {d['mean']:+,.2f} "
+            f"(standard error {d['standard_error']:,.2f}; better in {d['better']}, worse in "
+            f"{d['worse']} of {document['futures']} futures)."
+        )
+    lines.append(
+        f"{len(document['pathways']) + document['other_pathways']['count']} distinct pathways; "
+        f"{len(document['branches'])} branch points with signposts:"
+    )
+    for branch in document["branches"]:
+        lines.append(f"  {branch['id']} ({branch['period']}, {branch['runs']} runs):")
+        lines += [f"    {sentence}" for sentence in branch["text"]]
+    return lines
