@@ -139,7 +139,7 @@ def test_a_signpost_known_by_construction_is_recovered(earliest: int) -> None:
     # The most recent poll before the decision, and the roundest level between 55 and 65.
     assert question["subject"] == "g" and question["period"] == f"T{earliest - 1}"
     assert question["threshold"] == 60 and question["at_least"]
-    assert high["way"] == "sign gsomia (full)" and low["way"] == "sign gsomia (narrow)"
+    assert high["way"] == "sign gsomia: full" and low["way"] == "sign gsomia: narrow"
     assert "GSOMIA support is at least 60" in branch["text"][0]
 
 

@@ -24,18 +24,14 @@ from seqopt import __version__
 from seqopt.adaptive.execute import Run
 from seqopt.adaptive.futures import ADAPTIVE, Future, replan_counts
 from seqopt.adaptive.pathways import (
-    Node,
     Pathway,
     Step,
-    Taken,
     branch_points,
-    decisions,
-    parting,
     pathways,
     taken,
     tree,
 )
-from seqopt.adaptive.signposts import Feature, Leaf, Question, Sample, fit
+from seqopt.adaptive.watch import branch, key_decisions
 from seqopt.atomic import atomic_files
 from seqopt.data import Problem
 from seqopt.io.cells import csv_row
@@ -113,9 +109,10 @@ def adaptive_document(
             "runs": sum(len(p.runs) for p in found[SHOWN_PATHWAYS:]),
         },
         "branches": [
-            _branch(problem, node, k, futures, ids, least)
+            branch(problem, node, k, futures, ids, least)
             for k, node in enumerate(branch_points(root, least), start=1)
         ],
+        "decisions": key_decisions(problem, futures, least),
     }
 
 
@@ -215,16 +212,6 @@ def first_decision(problem: Problem, plan: Plan) -> dict[str, Any]:
     return {"period": labels[0], "starts": starts, "levers": levers}
 
 
-def step_label(problem: Problem, step: Step | None) -> str:
-    """A step in words: "sign GSOMIA (Full text)", "widen ...", "... fails", or the end."""
-    if step is None:
-        return "no further signing"
-    measure = problem.measure_by_id[step.measure]
-    scope = measure.scope(step.scope).name
-    what = f"widen {measure.name} to {scope}" if step.widening else f"sign {measure.name} ({scope})"
-    return f"{what}: fails" if step.failed else what
-
-
 def _step(problem: Problem, step: Step, signing: float) -> dict[str, Any]:
     measure = problem.measure_by_id[step.measure]
     labels = problem.periods
@@ -251,143 +238,6 @@ def _pathway(problem: Problem, pathway: Pathway, id: str, total: int) -> dict[st
             for step, signing in zip(pathway.steps, pathway.signings, strict=True)
         ],
     }
-
-
-def features(future: Future, period: int) -> dict[Feature, float]:
-    """What the re-planning policy had seen before ``period`` in a future.
-
-    The level of every series in every earlier period, and how often each
-    event had happened by the period before.
-    """
-    seen: dict[Feature, float] = {}
-    support = future.runs[ADAPTIVE].support
-    for series, values in support.items():
-        for t in range(min(period, len(values))):
-            seen[Feature("support", series, t)] = values[t]
-    if period > 0:
-        for event, periods in future.happened.items():
-            seen[Feature("event", event, period - 1)] = float(sum(1 for p in periods if p < period))
-    return seen
-
-
-def _branch(
-    problem: Problem,
-    node: Node,
-    number: int,
-    futures: Sequence[Future],
-    ids: Mapping[tuple[Step, ...], str],
-    least: int,
-) -> dict[str, Any]:
-    labels = problem.periods
-    period = parting(node)
-    counts = decisions(node)
-    kept = {d for d, n in counts.items() if n >= least}
-    by_index = {f.index: f for f in futures}
-
-    def label(run: Taken) -> str:
-        decision = node.decision(run)
-        return step_label(problem, decision) if decision in kept else "another way"
-
-    samples: list[Sample] = [(features(by_index[r.index], period), label(r)) for r in node.runs]
-    signpost = fit(samples)
-    ways = []
-    for decision, n in sorted(counts.items(), key=lambda i: (-i[1], str(i[0]))):
-        if decision not in kept:
-            continue
-        runs = [r for r in node.runs if node.decision(r) == decision]
-        ways.append(
-            {
-                "way": step_label(problem, decision),
-                "runs": n,
-                "share": n / len(node.runs),
-                "value_mean": sum(r.value for r in runs) / n,
-                "failed": sum(1 for r in runs if decision is not None and node.way(r) != decision),
-                "pathways": sorted({ids[r.steps] for r in runs}),
-            }
-        )
-    prefix = node.runs[0].steps[: node.depth] if node.runs else ()
-    return {
-        "id": f"S{number}",
-        "after": [step_label(problem, s) for s in prefix],
-        "after_steps": [
-            {"measure": s.measure, "scope": s.scope, "widening": s.widening, "failed": s.failed}
-            for s in prefix
-        ],
-        "period": labels[period],
-        "seen_up_to": labels[period - 1] if period > 0 else None,
-        "runs": len(node.runs),
-        "ways": ways,
-        "accuracy": signpost.accuracy,
-        "leaves": [_leaf(problem, leaf) for leaf in signpost.leaves],
-        "text": signpost_text(problem, labels[period], signpost.leaves, signpost.accuracy),
-    }
-
-
-def _question(problem: Problem, question: Question, yes: bool) -> dict[str, Any]:
-    f = question.feature
-    return {
-        "kind": f.kind,
-        "subject": f.subject,
-        "subject_name": _subject(problem, f),
-        "period": problem.periods[f.period],
-        "threshold": question.threshold,
-        "at_least": yes,
-        "text": _condition(problem, question, yes),
-    }
-
-
-def _subject(problem: Problem, f: Feature) -> str:
-    if f.kind == "support":
-        series = problem.series_by_id.get(f.subject)
-        return series.name if series is not None else f.subject
-    event = problem.event_by_id.get(f.subject)
-    return event.name if event is not None else f.subject
-
-
-def _condition(problem: Problem, question: Question, yes: bool) -> str:
-    f = question.feature
-    when = problem.periods[f.period]
-    if f.kind == "support":
-        relation = "at least" if yes else "below"
-        return f"{_subject(problem, f)} is {relation} {question.threshold:g} in {when}"
-    times = question.threshold
-    if times <= 1:
-        return f"{_subject(problem, f)} {'has happened' if yes else 'has not happened'} by {when}"
-    relation = "at least" if yes else "fewer than"
-    return f"{_subject(problem, f)} has happened {relation} {times:g} times by {when}"
-
-
-def _leaf(problem: Problem, leaf: Leaf) -> dict[str, Any]:
-    return {
-        "conditions": [_question(problem, q, yes) for q, yes in leaf.answers],
-        "way": leaf.way,
-        "runs": leaf.runs,
-        "right": leaf.right,
-    }
-
-
-def signpost_text(
-    problem: Problem, period: str, leaves: Sequence[Leaf], accuracy: float
-) -> list[str]:
-    """The signpost in sentences: one per leaf, "if ... : way (right of runs)"."""
-    if len(leaves) == 1:
-        leaf = leaves[0]
-        return [
-            f"In {period}: nothing seen tells the ways apart; most runs "
-            f"({leaf.right} of {leaf.runs}) {leaf.way}."
-        ]
-    sentences = []
-    for leaf in leaves:
-        conditions = " and ".join(_condition(problem, q, yes) for q, yes in leaf.answers)
-        sentences.append(
-            f"In {period}, if {conditions}: {leaf.way} ({leaf.right} of {leaf.runs} runs)."
-        )
-    if accuracy < 1.0:
-        sentences.append(
-            f"These rules send {accuracy:.0%} of the runs the way they went; the rest "
-            "turned on more than two observations."
-        )
-    return sentences
 
 
 # -- futures.csv ------------------------------------------------------------------------
@@ -468,7 +318,7 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
     """What ``seqopt adapt`` prints: the first decision, the comparison, the signposts."""
     lines = []
     first = document["first_decision"]
-    actions = [f"start {s['measure_name']} ({s['scope_name']})" for s in first["starts"]]
+    actions = [f"start {s['measure_name']} — {s['scope_name']}" for s in first["starts"]]
     actions += [f"use {lever['lever_name']}" for lever in first["levers"]]
     lines.append(
         f"What to do now ({first['period']}): {'; '.join(actions) if actions else 'nothing yet'}."
@@ -493,9 +343,11 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
         )
     lines.append(
         f"{len(document['pathways']) + document['other_pathways']['count']} distinct pathways; "
-        f"{len(document['branches'])} branch points with signposts:"
+        f"{len(document['branches'])} branch points and {len(document['decisions'])} key "
+        "decisions with signposts:"
     )
-    for branch in document["branches"]:
-        lines.append(f"  {branch['id']} ({branch['period']}, {branch['runs']} runs):")
-        lines += [f"    {sentence}" for sentence in branch["text"]]
+    for sign in [*document["branches"], *document["decisions"]]:
+        what = f", {sign['measure_name']}" if "measure_name" in sign else ""
+        lines.append(f"  {sign['id']} ({sign['period']}{what}, {sign['runs']} runs):")
+        lines += [f"    {sentence}" for sentence in sign["text"]]
     return lines

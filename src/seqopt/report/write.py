@@ -20,7 +20,11 @@ REPORT_FILE = "report.html"
 CHART_FORMATS = ("svg", "png")
 
 
-ANALYSES = {"simulation": "simulation.json", "sensitivity": "sensitivity.json"}
+ANALYSES = {
+    "simulation": "simulation.json",
+    "sensitivity": "sensitivity.json",
+    "adaptive": "adaptive.json",
+}
 """Analyses a report shows when their file lies beside ``plan.json``, by document key."""
 
 
