@@ -70,11 +70,14 @@ def main() -> None:
     )
     for line in summary_lines(document):
         print(line)
-    print(
-        f"Pathways: {len(document['pathways'])} drawn, covering "
-        f"{sum(p['runs'] for p in document['pathways'])} of {args.futures} runs; "
-        f"{document['other_pathways']['count']} more."
-    )
+    for line in document["map"]["lines"]:
+        steps = " > ".join(
+            f"{s['measure']}/{s['scope']}{' failed' if s['failed'] else ''}" for s in line["steps"]
+        )
+        print(
+            f"  line {line['id']}: {line['runs']} runs, mean {line['value_mean']:,.1f}, "
+            f"then {line['ways_on']} ways: {steps}"
+        )
     if sizes:
         print("Re-plans by period: count, median seconds (build and solve), median variables, rows")
         for period in sorted(sizes):

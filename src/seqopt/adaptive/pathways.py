@@ -177,3 +177,47 @@ def pathways(runs: Sequence[Taken]) -> list[Pathway]:
         for steps, group in groups.items()
     ]
     return sorted(found, key=lambda p: (-len(p.runs), p.steps))
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of the pathways map: a prefix many runs share, to where their ways disperse.
+
+    The map is the trie cut where fewer than ``least`` runs go on together: a
+    line ends at a station its runs leave in many small ways (or where they
+    stop signing). Every run belongs to at most one line (the deepest it
+    follows); a line is drawn when at least ``least`` runs end their common way
+    there, so a few runs that leave a busy station on their own are left out.
+    """
+
+    steps: tuple[Step, ...]
+    signings: tuple[float, ...]
+    """Median signing period of each step, over all runs through its station."""
+    runs: tuple[int, ...]
+    """Indices of the futures whose run ends its common way here."""
+    value: float
+    ways_on: int
+    """How many different next steps its runs take after the line ends (0: none signs more)."""
+
+
+def main_lines(root: Node, least: int) -> list[Line]:
+    """The lines of the pathways map, most runs first (then in the order of their steps)."""
+    found: list[Line] = []
+    stack: list[tuple[Node, tuple[Node, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        big = [c for c in node.children.values() if len(c.runs) >= least]
+        inside = {r.index for c in big for r in c.runs}
+        own = [r for r in node.runs if r.index not in inside]
+        if path and len(own) >= least:
+            found.append(
+                Line(
+                    tuple(n.step for n in path if n.step is not None),
+                    tuple(n.signing or 0.0 for n in path),
+                    tuple(r.index for r in own),
+                    sum(r.value for r in own) / len(own),
+                    len({node.way(r) for r in own} - {END}),
+                )
+            )
+        stack.extend((c, (*path, c)) for c in big)
+    return sorted(found, key=lambda line: (-len(line.runs), line.steps))

@@ -24,9 +24,11 @@ from seqopt import __version__
 from seqopt.adaptive.execute import Run
 from seqopt.adaptive.futures import ADAPTIVE, Future, replan_counts
 from seqopt.adaptive.pathways import (
+    Line,
     Pathway,
     Step,
     branch_points,
+    main_lines,
     pathways,
     taken,
     tree,
@@ -50,8 +52,6 @@ POLICY_LABELS = {
     "base": "Fixed base plan",
     "robust": "Fixed robust plan",
 }
-SHOWN_PATHWAYS = 8
-"""Pathways drawn and listed one by one; the rest are counted together."""
 LEAST_SHARE = 0.05
 """A way on counts at a branch point when at least this share of all runs take it."""
 Z_95 = 1.96
@@ -80,7 +80,7 @@ def adaptive_document(
     found = pathways(runs)
     least = least_runs(len(futures))
     root = tree(runs)
-    ids = {p.steps: _pathway_id(k) for k, p in enumerate(found)}
+    ids = {p.steps: f"P{k + 1}" for k, p in enumerate(found)}
     return {
         "schema": SCHEMA,
         "seqopt_version": __version__,
@@ -101,12 +101,13 @@ def adaptive_document(
         ],
         "first_decision": first_decision(problem, first),
         "replans": replan_counts(futures),
-        "pathways": [
-            _pathway(problem, p, ids[p.steps], len(futures)) for p in found[:SHOWN_PATHWAYS]
-        ],
-        "other_pathways": {
-            "count": max(len(found) - SHOWN_PATHWAYS, 0),
-            "runs": sum(len(p.runs) for p in found[SHOWN_PATHWAYS:]),
+        "pathways": [_pathway(problem, p, ids[p.steps], len(futures)) for p in found],
+        "map": {
+            "least_runs": least,
+            "lines": [
+                _line(problem, line, _pathway_id(k), len(futures))
+                for k, line in enumerate(main_lines(root, least))
+            ],
         },
         "branches": [
             branch(problem, node, k, futures, ids, least)
@@ -126,14 +127,16 @@ def least_runs(futures: int) -> int:
 
 
 def _pathway_id(k: int) -> str:
+    """Map lines are lettered: A, B, ... Z, then AA, AB ..."""
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    return letters[k] if k < len(letters) else f"P{k + 1}"
+    return letters[k] if k < len(letters) else letters[k // 26 - 1] + letters[k % 26]
 
 
 def _policy(problem: Problem, name: str, runs: Sequence[Run]) -> dict[str, Any]:
     count = len(runs)
     failed = [r for r in runs if r.failures]
     share = len(failed) / count if count else 0.0
+    gate = sum(1 for r in runs if any(f.reason == "gate" for f in r.failures))
     by_measure = Counter(
         (f.measure, f.widening)
         for r in runs
@@ -148,6 +151,8 @@ def _policy(problem: Problem, name: str, runs: Sequence[Run]) -> dict[str, Any]:
         "failed_futures": len(failed),
         "failed_share": share,
         "failed_interval_95": list(wilson_interval(share, count)),
+        "failed_gate_futures": gate,
+        "failed_gate_share": gate / count if count else 0.0,
         "failures": [
             {
                 "measure": measure,
@@ -236,6 +241,20 @@ def _pathway(problem: Problem, pathway: Pathway, id: str, total: int) -> dict[st
         "steps": [
             _step(problem, step, signing)
             for step, signing in zip(pathway.steps, pathway.signings, strict=True)
+        ],
+    }
+
+
+def _line(problem: Problem, line: Line, id: str, total: int) -> dict[str, Any]:
+    return {
+        "id": id,
+        "runs": len(line.runs),
+        "share": len(line.runs) / total if total else 0.0,
+        "value_mean": line.value,
+        "ways_on": line.ways_on,
+        "steps": [
+            _step(problem, step, signing)
+            for step, signing in zip(line.steps, line.signings, strict=True)
         ],
     }
 
@@ -342,9 +361,9 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
             f"{d['worse']} of {document['futures']} futures)."
         )
     lines.append(
-        f"{len(document['pathways']) + document['other_pathways']['count']} distinct pathways; "
-        f"{len(document['branches'])} branch points and {len(document['decisions'])} key "
-        "decisions with signposts:"
+        f"{len(document['pathways'])} distinct pathways ({len(document['map']['lines'])} lines on "
+        f"the map); {len(document['branches'])} branch points and {len(document['decisions'])} "
+        "key decisions with signposts:"
     )
     for sign in [*document["branches"], *document["decisions"]]:
         what = f", {sign['measure_name']}" if "measure_name" in sign else ""

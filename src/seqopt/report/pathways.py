@@ -160,7 +160,7 @@ def _path(points: Sequence[tuple[float, float]]) -> tuple[list[float], list[floa
 def plot_pathways(adaptive: dict[str, Any], ax: Axes) -> None:
     """The metro map of the pathways the re-planning policy took (see the module docstring)."""
     periods = adaptive["periods"]
-    pathways = adaptive["pathways"]
+    pathways = adaptive["map"]["lines"]
     if not pathways:
         empty(ax, "No run signed anything.")
         return
@@ -178,10 +178,13 @@ def plot_pathways(adaptive: dict[str, Any], ax: Axes) -> None:
             solid_joinstyle="round",
             zorder=2,
         )
+        ways_on = pathways[index]["ways_on"]
+        then = f" → {ways_on} ways" if ways_on > 1 else (" → 1 way" if ways_on else "")
         ax.text(
             route[-1].x + 0.3,
             route[-1].lane,
-            f"{pathways[index]['id']}  {share:.0%} · {number(pathways[index]['value_mean'], 0)}",
+            f"{pathways[index]['id']}  {share:.0%} · {number(pathways[index]['value_mean'], 0)}"
+            f"{then}",
             va="center",
             fontsize=8.5,
             color=darken(colours[index], 0.2),
@@ -262,7 +265,7 @@ def pathways_figure(document: dict[str, Any]) -> Figure | None:
     adaptive = document.get("adaptive")
     if not adaptive:
         return None
-    lanes = max(len(adaptive["pathways"]), 1)
+    lanes = max(len(adaptive["map"]["lines"]), 1)
     with style():
         figure = Figure(figsize=(WIDTH, 1.6 + LANE * lanes), layout="constrained")
         ax = figure.add_subplot()
@@ -412,42 +415,38 @@ def signposts_table(adaptive: dict[str, Any]) -> Table:
 
 
 def pathways_table(adaptive: dict[str, Any]) -> Table:
-    """Each pathway drawn: its runs, value and signings in order."""
-    rows = [
+    """Each line of the map: its runs, value, signings in order, and how its runs go on."""
+    total = adaptive["futures"]
+    rows: list[tuple[Any, ...]] = [
         (
-            p["id"],
-            p["runs"],
-            100 * p["share"],
-            p["value_mean"],
+            line["id"],
+            line["runs"],
+            100 * line["share"],
+            line["value_mean"],
             " → ".join(
                 f"{s['measure_name']} ({s['scope_name']}, {s['signing']}"
                 f"{', fails' if s['failed'] else ''})"
-                for s in p["steps"]
+                for s in line["steps"]
             ),
+            f"{line['ways_on']} ways, each taken by fewer than {adaptive['map']['least_runs']} runs"
+            if line["ways_on"]
+            else "no further signing",
         )
-        for p in adaptive["pathways"]
+        for line in adaptive["map"]["lines"]
     ]
-    other = adaptive.get("other_pathways", {})
-    if other.get("count"):
-        total = adaptive["futures"]
-        rows.append(
-            (
-                "others",
-                other["runs"],
-                100 * other["runs"] / total if total else 0.0,
-                None,
-                f"{other['count']} other pathways",
-            )
-        )
+    shown = sum(line["runs"] for line in adaptive["map"]["lines"])
+    if shown < total:
+        rows.append(("others", total - shown, 100 * (total - shown) / total, None, "", ""))
     return Table(
         "pathways",
-        "Pathways taken",
+        f"Lines of the map ({len(adaptive['pathways'])} distinct pathways in all)",
         (
             Column("Line"),
             Column("Runs", "d"),
             Column("Share (%)", ".0f"),
             Column("Mean value", ",.2f"),
             Column("Signings in order (median period)"),
+            Column("Then"),
         ),
         tuple(rows),
         "No run signed anything.",
