@@ -37,6 +37,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from seqopt import __version__, interrupt
+from seqopt.adaptive.policies import Rule
 from seqopt.atomic import OutputFolder, atomic_folder, hold_output, write_text
 from seqopt.data import Problem
 from seqopt.endings import Exit, err, handled, holding, step
@@ -852,6 +853,121 @@ def _simulation_lines(document: dict[str, Any]) -> list[str]:
             f"mean {regret['mean']:,.2f}, at most {regret['max']:,.2f}."
         )
     return lines
+
+
+@app.command("adapt")
+@handled
+def adapt_command(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
+    futures: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Futures to draw and act out.")
+    ] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same results.")] = 1,
+    replan: Annotated[
+        Rule,
+        typer.Option(
+            help="Re-plan on the expected future, or on a sample of futures drawn each period."
+        ),
+    ] = Rule.EXPECTED,
+    replan_samples: Annotated[
+        int, typer.Option(min=2, max=200, help="With --replan sample: futures per re-plan.")
+    ] = 8,
+    robust_scenarios: Annotated[
+        int,
+        typer.Option(min=0, max=1000, help="Scenarios the robust plan is chosen on (0: none)."),
+    ] = 20,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    output: OutOption = None,
+    report: ReportOption = False,
+) -> None:
+    """Re-plan every period as support is observed; compare with fixed plans; map the pathways.
+
+    Writes adaptive.json (the comparison, the value of adaptivity, the first
+    decision, the pathways and their signposts) and futures.csv, beside the base
+    plan's plan.json (docs/adaptive.md).
+    """
+    _scheduler_available(scheduler)
+    model, problem = _load(model_path)
+    if model.objective.kind.value != "value":
+        rule = "adapt compares the value of policies: it needs the value objective"
+        raise InputError(
+            [
+                Issue(
+                    Location(str(model.path), key="objective.kind"),
+                    rule,
+                    model.objective.kind.value,
+                )
+            ]
+        )
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        holding(folder)
+        _adapt(
+            problem,
+            model,
+            (futures, seed, replan, replan_samples, robust_scenarios),
+            workers,
+            scheduler,
+            report,
+            held,
+        )
+
+
+def _adapt(
+    problem: Problem,
+    model: ModelFile,
+    how: tuple[int, int, Rule, int, int],
+    workers: int | None,
+    scheduler: str | None,
+    report: bool,
+    held: OutputFolder,
+) -> None:
+    from seqopt.adaptive.analysis import adapt
+    from seqopt.adaptive.summary import summary_lines, write_adaptive
+
+    count, seed, rule, samples, robust_scenarios = how
+    base = _base_solve(problem, model)
+    if base.plan is None:
+        err.print(
+            f"[bold red]The base model has no plan ({base.status.value}): nothing to adapt.[/]"
+        )
+        raise typer.Exit(EXIT_FOR_STATUS[base.status])
+    started = time.perf_counter()
+    try:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task(f"Acting out {count} futures", total=count)
+            run = adapt(
+                problem,
+                model,
+                count,
+                seed,
+                rule=rule,
+                rule_samples=samples,
+                robust_scenarios=robust_scenarios,
+                workers=workers if workers is not None else os.cpu_count() or 1,
+                scheduler=scheduler,
+                base=base,
+                done=lambda n: progress.advance(task, n),
+            )
+    except PlanRejected as error:
+        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+        raise typer.Exit(Exit.INTERNAL) from None
+    interrupt.check()
+    elapsed = time.perf_counter() - started
+    step(f"acted out {count} futures")
+    document = _judged(problem, model, base)
+    with held.replace() as staging:
+        written = write_outputs(staging, document)
+        written += write_adaptive(staging, run.document, problem, run.futures)
+        if report:
+            written += _write_report(staging, document)
+    written = _wrote(held.path, written)
+    for line in summary_lines(run.document):
+        out.print(escape(line))
+    out.print(
+        f"[dim]{count} futures in {elapsed:.1f} s. Wrote {', '.join(str(p) for p in written)}.[/]"
+    )
 
 
 @app.command("sensitivity")

@@ -14,6 +14,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from seqopt.report.frontier import frontier_figure
+from seqopt.report.pathways import pathways_figure
 from seqopt.report.resources import resources_figure
 from seqopt.report.roadmap import roadmap_figure
 from seqopt.report.style import Rendered, render
@@ -34,6 +35,7 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure | None]] = {
     "signing": signing_figure,
     "regret": regret_figure,
     "tornado": tornado_figure,
+    "pathways": pathways_figure,
 }
 """Every chart of a report, by file name stem, in reading order."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from seqopt.report import words
+from seqopt.report import pathways, words
 from seqopt.report.frontier import frontier_table
 from seqopt.report.style import Rendered
 from seqopt.report.tables import Table, inputs_table, plan_tables
@@ -32,6 +32,7 @@ CHART_TITLES = {
     "signing": "Under uncertainty: when each measure is signed",
     "regret": "Under uncertainty: optimal value and the regret of the base plan",
     "tornado": "Sensitivity: what each estimate's range does to the optimal value",
+    "pathways": "Adaptive pathways: the ways re-planning took, and the signposts",
 }
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
@@ -73,6 +74,16 @@ def _environment() -> Environment:
     )
 
 
+def _now(adaptive: dict[str, Any]) -> dict[str, Any]:
+    """The headline of an adaptive run: the first decision, and the signposts to watch."""
+    return {
+        "decision": pathways.first_decision_text(adaptive),
+        "signposts": pathways.headline_signposts(adaptive),
+        "adaptivity": adaptive["adaptivity"],
+        "futures": adaptive["futures"],
+    }
+
+
 def report_html(document: dict[str, Any], charts: Mapping[str, Rendered]) -> str:
     """Render ``report.html`` from a plan document and its rendered charts."""
     tables: dict[str, Table] = {t.key: t for t in plan_tables(document)}
@@ -86,6 +97,12 @@ def report_html(document: dict[str, Any], charts: Mapping[str, Rendered]) -> str
         analysis["break_even"] = break_even_table(sensitivity)
     if document.get("frontier"):
         analysis["frontier"] = frontier_table(document["frontier"])
+    adaptive = document.get("adaptive")
+    if adaptive:
+        analysis["policies"] = pathways.comparison_table(adaptive)
+        analysis["adaptivity"] = pathways.adaptivity_table(adaptive)
+        analysis["signposts"] = pathways.signposts_table(adaptive)
+        analysis["pathways"] = pathways.pathways_table(adaptive)
     context = {
         "document": document,
         "title": document.get("description") or f"{document['model']}: sequencing plan",
@@ -105,6 +122,8 @@ def report_html(document: dict[str, Any], charts: Mapping[str, Rendered]) -> str
         "why": why_sections(document),
         "simulation": simulation,
         "sensitivity": sensitivity,
+        "adaptive": adaptive,
+        "now": _now(adaptive) if adaptive else None,
         "analysis": analysis,
     }
     return _environment().get_template("report.html.j2").render(context)

@@ -25,6 +25,7 @@ ANALYSES = {
     "sensitivity": "sensitivity.json",
     "frontier": "frontier.json",
     "robust": "robust.json",
+    "adaptive": "adaptive.json",
 }
 """Analyses a report shows when their file lies beside ``plan.json``, by document key."""
 

@@ -1,0 +1,1 @@
+"""Adaptive plans: re-plan every period as support is observed, and the pathways runs take."""
