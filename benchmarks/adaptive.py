@@ -25,7 +25,7 @@ from seqopt.adaptive import policies
 from seqopt.adaptive.analysis import adapt
 from seqopt.adaptive.policies import Rule
 from seqopt.adaptive.summary import summary_lines
-from seqopt.io.reader import read_problem
+from seqopt.io.scenario_files import load_problem
 from seqopt.settings import read_model_file
 from seqopt.solve import SolveResult
 
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="Time each re-plan (one process).")
     args = parser.parse_args()
     model = read_model_file(args.model)
-    problem = read_problem(model.input).renamed(model.name)
+    problem = load_problem(model)
     sizes: dict[int, list[tuple[float, int, int]]] = defaultdict(list)
     if args.profile:
         _time_replans(sizes)

@@ -31,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from seqopt.evaluate import evaluate
-from seqopt.io.reader import read_problem
+from seqopt.io.scenario_files import load_problem
 from seqopt.settings import Method, ModelFile, read_model_file
 from seqopt.solve import solve
 from seqopt.uncertainty.batch import Scorer
@@ -47,7 +47,7 @@ PARTS = ("check", "reliable", "frontier", "margin", "saa")
 
 
 def check(model: ModelFile, repeat: int) -> None:
-    problem = read_problem(model.input)
+    problem = load_problem(model)
     plan = solve(problem, model.objective, model.solver).plan
     assert plan is not None
     whole, scoring = [], []
@@ -78,7 +78,7 @@ def check(model: ModelFile, repeat: int) -> None:
 
 
 def reliable(model: ModelFile) -> None:
-    problem = read_problem(model.input)
+    problem = load_problem(model)
     asked = model.with_uncertainty(reliability=0.9)
     base = solve(problem, asked.objective, asked.solver)
     began = time.perf_counter()
@@ -101,7 +101,7 @@ def reliable(model: ModelFile) -> None:
 
 
 def frontier_part(model: ModelFile, workers: int) -> None:
-    problem = read_problem(model.input)
+    problem = load_problem(model)
     base = solve(problem, model.objective, model.solver)
     levels = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99]
     began = time.perf_counter()
@@ -122,7 +122,7 @@ def frontier_part(model: ModelFile, workers: int) -> None:
 
 
 def margin(model: ModelFile) -> None:
-    problem = read_problem(model.input)
+    problem = load_problem(model)
     scorer = Scorer(problem, model.objective, fresh_sample(problem, model))
     print("Deterministic margin (points to spare at every signing):")
     for points in (0, 1, 2, 3, 5, 8):
@@ -133,7 +133,7 @@ def margin(model: ModelFile) -> None:
 
 
 def saa(model: ModelFile) -> None:
-    problem = read_problem(model.input)
+    problem = load_problem(model)
     fresh = Scorer(problem, model.objective, fresh_sample(problem, model))
     sample = with_events(draw(sites(problem), 40, model.uncertainty.seed), problem)
     print("Sample average approximation as such (go through in 90 % of the sample):")
