@@ -38,7 +38,7 @@ def roadmap_svg(document: dict[str, Any]) -> Markup:
     with style():
         figure.savefig(text, format="svg", metadata=SVG_METADATA)
     svg = inline_svg(text.getvalue(), f"seqopt-roadmap-{next(_charts)}", CHART_TITLES["roadmap"])
-    return Markup(svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1))
+    return Markup(str(svg).replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1))
 
 
 def plan_html(document: dict[str, Any], chart: bool = True) -> str:
