@@ -106,6 +106,9 @@ def model_html(model: ModelFile, problem: Problem) -> str:
         changes = [f"extends {path}" for path in scenario.files[:-1]]
         changes += [f"{o.cell} = {o.value}" for o in scenario.overrides]
         changes += [f"overlay {o.path}" for o in scenario.overlays]
+        if scenario.horizon is not None:
+            first, last = scenario.horizon.first, scenario.horizon.last
+            changes.append(f"horizon {first or 'the first period'} to {last or 'the last'}")
         rows.append(("Scenario", "; ".join(changes)))
     cells = "".join(
         f"<tr><th style='text-align:left;vertical-align:top'>{escape(k)}</th>"
