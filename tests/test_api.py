@@ -368,3 +368,31 @@ def test_the_model_shows_its_input_and_settings(reference: seqopt.Model) -> None
     assert "2013Q4 to 2017Q4 (17 periods)" in html
     assert "9 measures" in html and "highs" in html
     assert repr(reference).startswith("<seqopt Model japan_rok: 9 measures")
+
+
+def test_an_input_loads_with_the_default_settings_as_the_command_line_solves_it(
+    tmp_path: Path,
+) -> None:
+    input_folder = copy_input(tmp_path)
+    model = seqopt.load(input_folder)
+    assert model.from_input and model.name == "input"
+    assert model.output == Path("reports") / "input"
+    assert model.file.solver.name.value == "auto" and model.file.objective.discount_rate == 0
+    result = runner.invoke(app, ["solve", str(input_folder), "--out", str(tmp_path / "cli")])
+    assert result.exit_code == Exit.OK, result.output
+    written = json.loads((tmp_path / "cli" / "plan.json").read_text(encoding="utf-8"))
+    assert json.loads(json.dumps(model.solve().document)) == written
+
+
+def test_an_engine_that_cannot_solve_the_model_is_an_input_error(tmp_path: Path) -> None:
+    model = seqopt.load(mini(tmp_path))
+    with pytest.raises(seqopt.InputError, match=r"settings given in Python, setting solver: .*"):
+        model.solve(solver="cpsat")  # the minimal model has support gates
+
+
+def test_an_output_folder_in_the_way_is_an_output_error(tmp_path: Path) -> None:
+    plan = seqopt.load(mini(tmp_path)).solve()
+    (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
+    with pytest.raises(seqopt.OutputError, match="is a file, not a folder"):
+        plan.write(tmp_path / "taken")
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "a file, not a folder"
