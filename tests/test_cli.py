@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-import seqopt.cli
+import seqopt.api.cases
 import seqopt.outputs
 from seqopt import __version__
 from seqopt.cli import Exit, app
@@ -120,7 +120,7 @@ def test_solve_forced_measure_support_never_allows_exits_4(tmp_path: Path) -> No
 def test_every_status_has_its_exit_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: Status, code: Exit
 ) -> None:
-    real = seqopt.cli.solve
+    real = seqopt.api.cases.solve
 
     def fake(*args: object, **kwargs: object) -> SolveResult:
         result = real(*args, **kwargs)  # type: ignore[arg-type]
@@ -130,7 +130,7 @@ def test_every_status_has_its_exit_code(
             result, status=status, evaluation=None, objective=None, bound=None, gap=None
         )
 
-    monkeypatch.setattr(seqopt.cli, "solve", fake)
+    monkeypatch.setattr(seqopt.api.cases, "solve", fake)
     result = runner.invoke(app, ["solve", str(model(tmp_path))])
     assert result.exit_code == code, result.output
     document = json.loads((tmp_path / "out" / "plan.json").read_text())
@@ -144,7 +144,7 @@ def test_a_plan_failing_the_independent_check_exits_7_and_writes_nothing(
     def broken(*args: object, **kwargs: object) -> SolveResult:
         raise PlanRejected("the solver's plan breaks rules the evaluator checks: test")
 
-    monkeypatch.setattr(seqopt.cli, "solve", broken)
+    monkeypatch.setattr(seqopt.api.cases, "solve", broken)
     result = runner.invoke(app, ["solve", str(model(tmp_path))])
     assert result.exit_code == Exit.INTERNAL
     assert "Internal error" in result.stderr

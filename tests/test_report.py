@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-import seqopt.cli
+import seqopt.api.cases
 from seqopt import __version__
 from seqopt.cli import Exit, app
 from seqopt.data import Problem
@@ -299,7 +299,7 @@ def test_report_command_reads_plan_json_and_never_solves(
     def no_solving(*args: object, **kwargs: object) -> None:
         raise AssertionError("seqopt report must not solve")
 
-    monkeypatch.setattr(seqopt.cli, "solve", no_solving)
+    monkeypatch.setattr(seqopt.api.cases, "solve", no_solving)
     folder = tmp_path / "result"
     folder.mkdir()
     document = plan(reference)

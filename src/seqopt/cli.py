@@ -22,11 +22,11 @@ whole (:mod:`seqopt.atomic`).
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,27 +38,23 @@ from rich.table import Table
 
 from seqopt import __version__, interrupt
 from seqopt.adaptive.policies import Rule
+from seqopt.api import cases
+from seqopt.api.watch import Advance
 from seqopt.atomic import OutputFolder, atomic_folder, hold_output, write_text
 from seqopt.data import Problem
 from seqopt.endings import Exit, err, handled, holding, step
 from seqopt.errors import InputError, Issue, Location
-from seqopt.evaluate import Evaluation, evaluate
-from seqopt.explain.counterfactual import Change, Forcing, all_counterfactuals
-from seqopt.explain.diagnose import diagnose, plan_relaxations
-from seqopt.explain.document import diagnosis as diagnosis_document
-from seqopt.explain.document import explanations as explanations_document
-from seqopt.explain.reasons import explain_measure
+from seqopt.evaluate import Evaluation
 from seqopt.generate import synthetic_model_file, synthetic_problem
 from seqopt.io.convert import convert as convert_input
 from seqopt.io.plan_file import read_plan_file
 from seqopt.io.psplib import model_file_text as psplib_model_file
 from seqopt.io.psplib import read_instance, to_problem
 from seqopt.io.reader import read_problem
-from seqopt.io.scenario_files import load_problem
 from seqopt.io.tables import write_csv_folder
 from seqopt.io.workbook import template_grids, write_workbook
 from seqopt.io.writer import write_problem
-from seqopt.outputs import STATUS_WORDS, check_document, headline, plan_document, write_outputs
+from seqopt.outputs import STATUS_WORDS, check_document, headline, write_outputs
 from seqopt.report.why import why_sections
 from seqopt.report.words import reliability_sentences
 from seqopt.settings import (
@@ -66,14 +62,10 @@ from seqopt.settings import (
     MAX_TIME_LIMIT,
     ModelFile,
     SolverName,
-    default_model,
     is_input,
-    read_model_file,
 )
-from seqopt.solve import PlanRejected, SolveResult, Status, solve
-from seqopt.solvers.choice import Choice, EngineUnavailable, choose
+from seqopt.solve import PlanRejected, SolveResult, Status
 from seqopt.uncertainty.estimates import sites
-from seqopt.uncertainty.reliable import Reliable, asked, plan_to_record
 from seqopt.uncertainty.robust import RiskMeasure
 
 EXIT_FOR_STATUS = {
@@ -117,9 +109,35 @@ def _options(
     """seqopt: which measures, at which scope, in which order and when, under public support."""
 
 
+class _Terminal:
+    """The command line's :class:`~seqopt.api.watch.Watch`: spinners and bars on standard error."""
+
+    def status(self, text: str) -> contextlib.AbstractContextManager[object]:
+        return err.status(text, spinner="dots")
+
+    @contextlib.contextmanager
+    def progress(self, text: str, total: int) -> Iterator[Advance]:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task(text, total=total)
+            yield lambda n: progress.advance(task, n)
+
+
+TERMINAL = _Terminal()
+
+
+@contextlib.contextmanager
+def _internal() -> Iterator[None]:
+    """A plan that failed the independent check: a bug, exit code 7, nothing written."""
+    try:
+        yield
+    except PlanRejected as error:
+        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+        raise typer.Exit(Exit.INTERNAL) from None
+
+
 def _load(model_path: Path) -> tuple[ModelFile, Problem]:
+    model = cases.model_file(model_path)
     if is_input(model_path):
-        model = default_model(model_path)
         err.print(
             f"{escape(str(model_path))} is an input, not a model file: solving it with the "
             f"default settings (value objective, no discounting, the auto engine, "
@@ -127,20 +145,7 @@ def _load(model_path: Path) -> tuple[ModelFile, Problem]:
             "sets them (docs/model-files.md).",
             soft_wrap=True,
         )
-    else:
-        model = read_model_file(model_path)
-    problem = load_problem(model)
-    _engine(model, problem, Location(str(model.path), key="solver.name"))
-    step(f"read {model.input}")
-    return model, problem
-
-
-def _engine(model: ModelFile, problem: Problem, where: Location) -> Choice:
-    """The back end that will solve ``problem``; an input error when it cannot."""
-    try:
-        return choose(problem, model.solver.name)
-    except EngineUnavailable as error:
-        raise InputError([Issue(where, str(error), model.solver.name.value)]) from None
+    return model, cases.problem_of(model)
 
 
 def _wrote(folder: Path, written: list[Path]) -> list[Path]:
@@ -230,29 +235,20 @@ def solve_command(
     model = model.with_uncertainty(
         seed=seed, check_samples=check_samples, reliability=reliability, margin=margin
     )
-    engine = _engine(model, problem, Location(key="--solver"))
+    engine = cases.engine(model, problem, Location(key="--solver"))
     folder = output if output is not None else model.output
     with hold_output(folder) as held:
         holding(folder)
         if robust is not None:
             status = _solve_robust(problem, model, robust, robust_measure, cvar_level, held)
             raise typer.Exit(EXIT_FOR_STATUS[status])
-        base = _base_solve(problem, model, f"Solving {model.name} with {engine.engine.value}")
-        recorded = _recorded(problem, model, base)
-        result = recorded.result
-        document = plan_document(problem, model, result)
-        if recorded.part is not None:
-            document["reliability"] = recorded.part
-        if result.status is Status.INFEASIBLE:
-            with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
-                found = diagnose(problem, model.objective, model.solver)
-            interrupt.check()
-            document["diagnosis"] = diagnosis_document(problem, found)
-            step("found the smallest relaxation")
+        with _internal():
+            solved = cases.solved(
+                problem, model, TERMINAL, f"Solving {model.name} with {engine.engine.value}"
+            )
+        result, document = solved.result, solved.document
         with held.replace() as staging:
-            written = write_outputs(staging, document)
-            if report:
-                written += _write_report(staging, document)
+            written = cases.write_plan(staging, document, report)
         written = _wrote(folder, written)
     if not quiet and result.evaluation is not None:
         out.print(_plan_table(problem, result.evaluation))
@@ -271,31 +267,6 @@ def solve_command(
         f"{elapsed:.2f} s in all. Wrote {', '.join(str(p) for p in written)}.[/]"
     )
     raise typer.Exit(EXIT_FOR_STATUS[result.status])
-
-
-def _recorded(problem: Problem, model: ModelFile, base: SolveResult) -> Reliable:
-    """The plan to record: ``base``, or the best plan reaching the reliability or margin asked."""
-    try:
-        with err.status(_reliability_words(problem, model), spinner="dots"):
-            recorded = plan_to_record(problem, model, base)
-    except PlanRejected as error:
-        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
-        raise typer.Exit(Exit.INTERNAL) from None
-    interrupt.check()
-    if recorded.part is not None:
-        step("scored the plan on sampled scenarios")
-    return recorded
-
-
-def _reliability_words(problem: Problem, model: ModelFile) -> str:
-    goal = asked(problem, model)
-    if goal.any:
-        return (
-            f"Choosing a plan that goes through in at least {goal.level:.0%} of scenarios…"
-            if goal.level
-            else "Choosing a plan that clears its gates often enough…"
-        )
-    return f"Scoring the plan on {model.uncertainty.check_samples} sampled scenarios…"
 
 
 def _plan_table(problem: Problem, evaluation: Evaluation) -> Table:
@@ -366,38 +337,16 @@ def explain_command(
     to report.html when it exists (or with --report).
     """
     model, problem = _load(model_path)
-    if measure_id is not None and measure_id not in problem.measure_by_id:
-        known = [m.id for m in problem.measures]
-        near = difflib.get_close_matches(measure_id, known, n=1)
-        hint = f" Did you mean {near[0]!r}?" if near else ""
-        raise typer.BadParameter(
-            f"{measure_id!r} is not a measure of {model.name}.{hint} Its measures: "
-            f"{', '.join(known)}.",
-            param_hint="'--measure'",
-        )
+    unknown = None if measure_id is None else cases.unknown_measure(problem, measure_id, model.name)
+    if unknown is not None:
+        raise typer.BadParameter(unknown, param_hint="'--measure'")
     folder = output if output is not None else model.output
     with hold_output(folder) as held:
         holding(folder)
-        result = _base_solve(problem, model, f"Solving {model.name}")
-        document = _judged(problem, model, result)
-        if result.status is Status.INFEASIBLE:
-            with err.status("Infeasible: looking for the smallest relaxation…", spinner="dots"):
-                found = diagnose(problem, model.objective, model.solver)
-            interrupt.check()
-            document["diagnosis"] = diagnosis_document(problem, found)
-        elif result.evaluation is not None:
-            document["explanations"] = _explanations(
-                problem, model, result.evaluation, measure_id, what_if
-            )
-            step("explained the plan")
+        with _internal():
+            result, document = cases.explained(problem, model, measure_id, what_if, TERMINAL)
         with held.replace() as staging:
-            written = write_outputs(staging, document)
-            target = staging / "explanations.json"
-            text = json.dumps(_explanations_file(document), indent=2, ensure_ascii=False)
-            write_text(target, text + "\n")
-            written.append(target)
-            if report or (staging / "report.html").exists():
-                written += _write_report(staging, document)
+            written = cases.write_explanations(staging, document, report)
         written = _wrote(folder, written)
     out.print(escape(headline(document).replace("**", "")))
     for section in why_sections(document):
@@ -408,51 +357,8 @@ def explain_command(
     raise typer.Exit(EXIT_FOR_STATUS[result.status])
 
 
-def _judged(problem: Problem, model: ModelFile, result: SolveResult) -> dict[str, Any]:
-    """The plan document of ``result``, with its reliability on sampled scenarios."""
-    document = plan_document(problem, model, result)
-    part = plan_to_record(problem, model, result, as_asked=False).part
-    if part is not None:
-        document["reliability"] = part
-    return document
-
-
 def _write_report(folder: Path, document: dict[str, Any]) -> list[Path]:
-    # Imported here: matplotlib takes a second or two to import, and most runs need no chart.
-    from seqopt.report.write import write_report
-
-    return write_report(folder, document)
-
-
-def _explanations(
-    problem: Problem,
-    model: ModelFile,
-    evaluation: Evaluation,
-    measure_id: str | None,
-    what_if: bool,
-) -> dict[str, Any]:
-    chosen = [measure_id] if measure_id is not None else [m.id for m in problem.measures]
-    reasons = [explain_measure(problem, model.objective, evaluation, m) for m in chosen]
-    forcings: list[Forcing] = []
-    changes: list[Change] = []
-    if what_if:
-        with Progress(console=err, transient=True) as progress:
-            task = progress.add_task("Re-solving counterfactuals", total=len(chosen))
-            forcings, changes = all_counterfactuals(
-                problem,
-                model.objective,
-                model.solver,
-                evaluation,
-                chosen,
-                workers=min(len(chosen), os.cpu_count() or 1),
-                done=lambda: progress.advance(task),
-            )
-    return explanations_document(problem, reasons, forcings, changes)
-
-
-def _explanations_file(document: dict[str, Any]) -> dict[str, Any]:
-    keys = ("model", "status", "value", "input", "seqopt_version", "explanations", "diagnosis")
-    return {"schema": "seqopt.explanations/1", **{k: document[k] for k in keys if k in document}}
+    return cases.write_report(folder, document)
 
 
 @app.command("validate")
@@ -561,23 +467,11 @@ def check_command(
     itself has problems.
     """
     model, problem = _load(model_path)
-    plan = read_plan_file(plan_path, problem)
-    evaluation = evaluate(problem, plan, model.objective)
-    relaxations = plan_relaxations(problem, evaluation.violations)
+    found = cases.checked(problem, model, read_plan_file(plan_path, problem))
+    evaluation, relaxations = found.evaluation, found.relaxations
     if as_json:
-        found = [
-            {
-                "kind": r.kind,
-                "subject": list(r.subject),
-                "period": problem.periods[r.period]
-                if r.period is not None and 0 <= r.period < problem.horizon
-                else None,
-                "amount": r.amount,
-                "text": r.message,
-            }
-            for r in relaxations
-        ]
-        document = check_document(problem, model, plan_path, evaluation, found)
+        records = cases.relaxation_records(problem, relaxations)
+        document = check_document(problem, model, plan_path, evaluation, records)
         out.print_json(json.dumps(document, ensure_ascii=False), indent=2, highlight=False)
         raise typer.Exit(Exit.OK if evaluation.feasible else Exit.INFEASIBLE)
     out.print(_plan_table(problem, evaluation))
@@ -717,18 +611,10 @@ def _scheduler_available(scheduler: str | None) -> None:
         raise typer.Exit(Exit.INPUT) from None
 
 
-def _base_solve(problem: Problem, model: ModelFile, doing: str = "") -> SolveResult:
+def _base_solve(problem: Problem, model: ModelFile) -> SolveResult:
     """Solve the model (a Ctrl-C the solver noticed ends the command here)."""
-    try:
-        with err.status(f"{doing or f'Solving the base model {model.name}'}…", spinner="dots"):
-            result = solve(problem, model.objective, model.solver)
-    except PlanRejected as error:
-        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
-        raise typer.Exit(Exit.INTERNAL) from None
-    interrupt.check()
-    value = f", value {result.objective:,.2f}" if result.objective is not None else ""
-    step(f"solved ({result.status.value}{value})")
-    return result
+    with _internal():
+        return cases.base_solve(problem, model, TERMINAL)
 
 
 WorkersOption = Annotated[
@@ -783,37 +669,12 @@ def _simulate(
     report: bool,
     held: OutputFolder,
 ) -> None:
-    from seqopt.uncertainty.analyses import simulate
-    from seqopt.uncertainty.results import write_simulation
-
-    base = _base_solve(problem, model)
-    count = workers if workers is not None else os.cpu_count() or 1
-    started = time.perf_counter()
-    try:
-        with Progress(console=err, transient=True) as progress:
-            task = progress.add_task(f"Solving {samples} scenarios", total=samples)
-            run = simulate(
-                problem,
-                model,
-                samples,
-                seed,
-                workers=count,
-                scheduler=scheduler,
-                base=base,
-                done=lambda n: progress.advance(task, n),
-            )
-    except PlanRejected as error:
-        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
-        raise typer.Exit(Exit.INTERNAL) from None
-    elapsed = time.perf_counter() - started
-    step(f"solved {samples} scenarios")
-    document = _judged(problem, model, base)
+    with _internal():
+        found = cases.simulated(problem, model, samples, seed, workers, scheduler, TERMINAL)
     with held.replace() as staging:
-        written = write_outputs(staging, document)
-        written += write_simulation(staging, run.document, problem, run.samples, run.outcomes)
-        if report:
-            written += _write_report(staging, document)
+        written = cases.write_simulated(staging, problem, found, report)
     written = _wrote(held.path, written)
+    run, elapsed = found.run, found.seconds
     for line in _simulation_lines(run.document):
         out.print(escape(line))
     out.print(
@@ -956,7 +817,7 @@ def _adapt(
     interrupt.check()
     elapsed = time.perf_counter() - started
     step(f"acted out {count} futures")
-    document = _judged(problem, model, base)
+    document = cases.judged(problem, model, base)
     with held.replace() as staging:
         written = write_outputs(staging, document)
         written += write_adaptive(staging, run.document, problem, run.futures)
@@ -1004,42 +865,16 @@ def _sensitivity(
     report: bool,
     held: OutputFolder,
 ) -> None:
-    from seqopt.uncertainty.analyses import sensitivity
-    from seqopt.uncertainty.sensitivity import write_sensitivity
-
-    base = _base_solve(problem, model)
-    if base.plan is None:
-        err.print(
-            f"[bold red]The base model has no plan ({base.status.value}): nothing to swing.[/]"
-        )
-        raise typer.Exit(EXIT_FOR_STATUS[base.status])
-    count = workers if workers is not None else os.cpu_count() or 1
-    from seqopt.uncertainty.estimates import all_sites
-
-    swings = 2 * len(all_sites(problem, model.objective))
     try:
-        with Progress(console=err, transient=True) as progress:
-            task = progress.add_task(f"Solving {swings} swings", total=swings)
-            document = sensitivity(
-                problem,
-                model,
-                break_even=break_even,
-                workers=count,
-                scheduler=scheduler,
-                base=base,
-                done=lambda n: progress.advance(task, n),
-            )
-    except PlanRejected as error:
-        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
-        raise typer.Exit(Exit.INTERNAL) from None
-    step("swung every estimate")
-    plan = _judged(problem, model, base)
+        with _internal():
+            found = cases.swung(problem, model, break_even, workers, scheduler, TERMINAL)
+    except cases.NoPlan as error:
+        err.print(f"[bold red]{escape(str(error))}[/]")
+        raise typer.Exit(EXIT_FOR_STATUS[error.result.status]) from None
     with held.replace() as staging:
-        written = write_outputs(staging, plan)
-        written += write_sensitivity(staging, document)
-        if report:
-            written += _write_report(staging, plan)
+        written = cases.write_swung(staging, found, report)
     written = _wrote(held.path, written)
+    document = found.sensitivity
     out.print(f"Base value {document['base_value']:,.2f}. Widest swings:")
     for swing in document["swings"][:10]:
         changes = [swing[end]["change"] for end in ("low", "high")]
@@ -1164,7 +999,7 @@ def frontier_command(
             with err.status(f"Climbing to reliability {max(levels):.0%}…", spinner="dots"):
                 count = workers if workers is not None else os.cpu_count() or 1
                 points, rungs = frontier(problem, model, levels, base, workers=count)
-                document = _judged(problem, model, base)
+                document = cases.judged(problem, model, base)
         except PlanRejected as error:
             err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
             raise typer.Exit(Exit.INTERNAL) from None

@@ -54,9 +54,17 @@ _held: list[Path] = []
 """Output folders the running command holds, left as they were if it is interrupted."""
 
 
+_running: list[bool] = []
+"""Non-empty while a command runs under :func:`handled` (the API records no steps)."""
+
+
 def step(text: str) -> None:
-    """Record a step the running command has finished (said after Ctrl-C)."""
-    _done.append(text)
+    """Record a step the running command has finished (said after Ctrl-C).
+
+    Outside a command (the Python API runs the same use cases) nothing is recorded.
+    """
+    if _running:
+        _done.append(text)
 
 
 def holding(folder: Path) -> None:
@@ -81,6 +89,7 @@ def handled(command: Callable[P, None]) -> Callable[P, None]:
         started = time.perf_counter()
         _done.clear()
         _held.clear()
+        _running.append(True)
         try:
             command(*args, **kwargs)
         except _COMMAND_LINE_ENDINGS:
@@ -109,6 +118,8 @@ def handled(command: Callable[P, None]) -> Callable[P, None]:
                 soft_wrap=True,
             )
             raise typer.Exit(Exit.INTERNAL) from None
+        finally:
+            _running.pop()
 
     return run
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from seqopt.data import Distribution
-from seqopt.errors import InputError, Issue, Location
+from seqopt.errors import InputError, Issue, Location, raise_if_any
 from seqopt.io.scenario_files import Scenario, relative_path, scenario_settings
 
 PERPETUITY = "perpetuity"
@@ -673,3 +673,53 @@ def _positive_number(value: object) -> bool:
         and value > 0
         and math.isfinite(value)
     )
+
+
+SOLVER_KEYS = frozenset(f.name for f in fields(SolverSettings))
+UNCERTAINTY_KEYS = frozenset(f.name for f in fields(UncertaintySettings))
+
+
+def with_settings(model: ModelFile, changes: dict[str, Any], file: str) -> ModelFile:
+    """``model`` with solver and uncertainty settings changed, checked as a model file's are.
+
+    ``changes`` maps setting names to values as a model file would hold them
+    (``time_limit=30``, ``reliability=0.9``; the solver's ``name`` may be given as
+    ``solver``); ``None`` values are ignored. ``file`` says where they came from,
+    in messages.
+
+    Raises
+    ------
+    InputError
+        With every unknown setting and every value out of its range.
+    """
+    given = {("name" if k == "solver" else k): v for k, v in changes.items() if v is not None}
+    issues: list[Issue] = []
+    for key in given:
+        if key not in SOLVER_KEYS | UNCERTAINTY_KEYS:
+            known = ", ".join(sorted((SOLVER_KEYS - {"name"}) | {"solver"} | UNCERTAINTY_KEYS))
+            issues.append(
+                Issue(Location(file, key=key), "unknown setting", key, f"Known: {known}.")
+            )
+    raw = {k: (list(v) if isinstance(v, tuple) else v) for k, v in given.items()}
+    solver = _solver({k: v for k, v in raw.items() if k in SOLVER_KEYS}, file, issues)
+    uncertainty = _uncertainty(
+        {k: v for k, v in raw.items() if k in UNCERTAINTY_KEYS}, file, issues
+    )
+    if issues:
+        raise InputError(issues)
+    return replace(
+        model,
+        solver=replace(model.solver, **{k: getattr(solver, k) for k in given if k in SOLVER_KEYS}),
+        uncertainty=replace(
+            model.uncertainty,
+            **{k: getattr(uncertainty, k) for k in given if k in UNCERTAINTY_KEYS},
+        ),
+    )
+
+
+def checked_name(raw: object, file: str) -> str:
+    """A model name as a model file's ``[model] name`` must be; :class:`InputError` if not."""
+    issues: list[Issue] = []
+    name = _name(raw, file, issues)
+    raise_if_any(issues)
+    return name

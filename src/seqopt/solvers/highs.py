@@ -81,11 +81,9 @@ def quiet_highs() -> None:
 @contextlib.contextmanager
 def _stdout_to_devnull() -> Iterator[None]:
     sys.stdout.flush()
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
-        # Captured output (tests, notebooks): the C-level banner goes to the real fd 1.
-        fd = 1
+    # C++ writes to file descriptor 1 whatever sys.stdout is: a Jupyter kernel's
+    # sys.stdout.fileno() is a copy of the original, while fd 1 is the kernel's capture.
+    fd = 1
     saved = os.dup(fd)
     try:
         with open(os.devnull, "w") as devnull:
