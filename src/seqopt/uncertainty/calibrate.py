@@ -193,6 +193,31 @@ def first_reaching(ladder: Ladder, limit: int, *, workers: int = 1) -> list[Rung
     return climb(ladder, sizes(limit), Reaches(ladder.goal), workers=workers)
 
 
+def recorded(rungs: Sequence[Rung], goal: Targets) -> Rung | None:
+    """The rung whose plan is recorded for ``goal``: the first reaching it, else the most reliable.
+
+    When no rung reaches the goal, a larger rung is not always more reliable on fresh
+    scenarios (a rung not proven in time holds a plan the program merely found), so
+    the plan recorded is the one short of the goal by least: the shortfall of the
+    joint share plus that of each gate with a target, then the higher share, then the
+    smaller rung (the higher value).
+    """
+    planned = [rung for rung in rungs if rung.plan is not None]
+    reaching = [rung for rung in planned if rung.reaches(goal)]
+    if reaching:
+        return reaching[0]
+    if not planned:
+        return rungs[-1] if rungs else None
+
+    def shortfall(rung: Rung) -> float:
+        gates = sum(
+            max(0.0, level - rung.cleared.get(gate, 1.0)) for gate, level in goal.gates.items()
+        )
+        return max(0.0, goal.level - rung.fresh) + gates
+
+    return min(planned, key=lambda rung: (shortfall(rung), -rung.fresh, rung.count))
+
+
 @dataclass(frozen=True)
 class Reaches:
     """Whether a rung reaches ``goal`` (a stopping rule that can be sent to a worker)."""

@@ -32,7 +32,7 @@ from seqopt.settings import ModelFile, ObjectiveKind, ObjectiveSettings
 from seqopt.solve import SolveResult
 from seqopt.solvers.result import Status
 from seqopt.uncertainty.batch import Scorer
-from seqopt.uncertainty.calibrate import Ladder, Reaches, Rung, climb, sizes
+from seqopt.uncertainty.calibrate import Ladder, Reaches, Rung, climb, recorded, sizes
 from seqopt.uncertainty.chance_model import Targets
 from seqopt.uncertainty.reliability import describe
 from seqopt.uncertainty.reliable import choice_sample, fresh_sample, margin_plan, with_margin
@@ -94,15 +94,14 @@ def frontier(
             share = scorer.score(first.plan).reliability if first.plan is not None else 0.0
             points.append(Point(level, True, 0, first.status, first.plan, first.objective, share))
             continue
-        reaching = [r for r in rungs if r.reaches(Targets(level, {}))]
-        rung = reaching[0] if reaching else (rungs[-1] if rungs else None)
+        rung = recorded(rungs, Targets(level, {}))
         if rung is None:
             points.append(Point(level, False, 0, Status.NO_SOLUTION, None, None, 0.0))
             continue
         points.append(
             Point(
                 level,
-                bool(reaching),
+                rung.reaches(Targets(level, {})),
                 rung.count,
                 rung.chance.status,
                 rung.plan,

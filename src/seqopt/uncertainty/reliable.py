@@ -34,7 +34,7 @@ from seqopt.solve import SolveResult, solve
 from seqopt.solvers.engines import milp_backend
 from seqopt.solvers.result import Status
 from seqopt.uncertainty.batch import Scorer
-from seqopt.uncertainty.calibrate import Ladder, Rung, cleared, first_reaching
+from seqopt.uncertainty.calibrate import Ladder, Rung, cleared, first_reaching, recorded
 from seqopt.uncertainty.chance import chance_plan
 from seqopt.uncertainty.chance_model import Targets
 from seqopt.uncertainty.estimates import sites
@@ -165,7 +165,9 @@ def _reliable(problem: Problem, model: ModelFile, goal: Targets) -> tuple[SolveR
             base, problem, model.objective, model.solver, sample, fresh_sample(problem, model), goal
         )
         rungs = first_reaching(ladder, settings.samples)
-    return _as_result(problem, model, rungs[-1]), rungs
+    chosen = recorded(rungs, goal)
+    assert chosen is not None  # a ladder climbs at least one rung
+    return _as_result(problem, model, chosen), rungs
 
 
 def _as_result(problem: Problem, model: ModelFile, rung: Rung) -> SolveResult:
@@ -188,7 +190,7 @@ def _as_result(problem: Problem, model: ModelFile, rung: Rung) -> SolveResult:
         variables=chance.variables,
         constraints=chance.constraints,
         notes=tuple(notes),
-        solver_reason="a reliability-constrained plan: the last program of its ladder",
+        solver_reason="a reliability-constrained plan: a program of its ladder",
     )
 
 
@@ -196,7 +198,7 @@ def _asked_part(
     problem: Problem, model: ModelFile, goal: Targets, rungs: list[Rung]
 ) -> dict[str, Any]:
     settings = model.uncertainty
-    last = rungs[-1] if rungs else None
+    last = recorded(rungs, goal)
     return {
         "reliability": goal.level,
         "margin": settings.margin,
