@@ -268,16 +268,17 @@ def build_into(
 
 def build_with_cost_into(
     problem: Problem, objective: ObjectiveSettings, sink: Sink
-) -> tuple[Built, list[Term]]:
+) -> tuple[Built, list[Term], list[Term]]:
     """:func:`build_into` for the value objective, and the terms of the plan's political cost.
 
-    The built model's ``primary`` terms are the net value; adding the cost terms
-    gives the benefit. For the benefit–cost frontier (:mod:`seqopt.tradeoffs.cost_frontier`).
+    Returns the built model, whose ``primary`` terms are the net value, and the
+    cost terms discounted (value plus these is the benefit) and undiscounted (the
+    capital spent). For the benefit–cost frontier (:mod:`seqopt.tradeoffs.cost_frontier`).
     """
     builder = _Builder(problem, objective, None, sink=sink)
     builder.add_rows()
     built = Built(builder.plan_starts(), builder.uses, builder.primary_terms(), builder.notes)
-    return built, builder.cost_terms()
+    return built, builder.cost_terms(), builder.cost_terms(discounted=False)
 
 
 def build_scenario_rows(
@@ -1578,8 +1579,10 @@ class _Builder:
             terms.append((var, -self._lever_spend(lever_id, t)))
         return terms + self._dynamic_value_terms()
 
-    def _spend(self, start: int, in_force: int, use: Mapping[str, Estimate]) -> float:
-        """Discounted price of a negotiation from ``start`` to ``in_force`` using ``use``.
+    def _spend(
+        self, start: int, in_force: int, use: Mapping[str, Estimate], discounted: bool = True
+    ) -> float:
+        """Price of a negotiation from ``start`` to ``in_force`` using ``use`` (discounted).
 
         A nonrenewable resource is paid when the negotiation starts; a renewable one
         in every period it is negotiated.
@@ -1589,9 +1592,9 @@ class _Builder:
         for resource_id, amount in use.items():
             resource = self.problem.resource_by_id[resource_id]
             if resource.kind is ResourceKind.NONRENEWABLE:
-                spread = weights[start]
+                spread = weights[start] if discounted else 1.0
             else:
-                spread = prefix[in_force] - prefix[start]
+                spread = prefix[in_force] - prefix[start] if discounted else in_force - start
             spent += resource.price.base * amount.base * spread
         return spent
 
@@ -1600,30 +1603,34 @@ class _Builder:
         weights, _, prefix, _ = self._discounts()
         return weights, prefix
 
-    def _lever_spend(self, lever_id: str, period: int) -> float:
-        """Discounted price of using lever ``lever_id`` in ``period``."""
+    def _lever_spend(self, lever_id: str, period: int, discounted: bool = True) -> float:
+        """Price of using lever ``lever_id`` in ``period`` (discounted)."""
         lever = self.problem.lever_by_id[lever_id]
         resources = self.problem.resource_by_id
         price = sum(resources[r].price.base * a.base for r, a in lever.use.items())
-        return price * self.objective.discount(period)
+        return price * (self.objective.discount(period) if discounted else 1.0)
 
-    def cost_terms(self) -> list[Term]:
-        """Political cost: the discounted price of what a plan spends (each term positive).
+    def cost_terms(self, discounted: bool = True) -> list[Term]:
+        """Political cost: the price of what a plan spends (each term positive).
 
-        The prices :meth:`_value_terms` subtracts, variable by variable (a start's
-        and a widening's negotiation, a lever use), so that the value terms plus
-        these are the benefit terms (net of what substitutes count twice, less
-        what lapses lose).
+        Discounted, these are the prices :meth:`_value_terms` subtracts, variable
+        by variable (a start's and a widening's negotiation, a lever use), so that
+        the value terms plus these are the benefit terms (net of what substitutes
+        count twice, less what lapses lose). Undiscounted, they are the capital
+        spent, priced but counted the same in every period.
         """
         terms: list[Term] = [
-            (self.starts[key], self._spend(c.start, c.in_force, c.scope.use))
+            (self.starts[key], self._spend(c.start, c.in_force, c.scope.use, discounted))
             for key, c in self.candidates.items()
         ]
         terms += [
-            (self.upgrade_vars[ukey], self._spend(u.start, u.in_force, u.upgrade.use))
+            (self.upgrade_vars[ukey], self._spend(u.start, u.in_force, u.upgrade.use, discounted))
             for ukey, u in self.upgrade_candidates.items()
         ]
-        terms += [(var, self._lever_spend(lever_id, t)) for (lever_id, t), var in self.uses.items()]
+        terms += [
+            (var, self._lever_spend(lever_id, t, discounted))
+            for (lever_id, t), var in self.uses.items()
+        ]
         return [(var, cost) for var, cost in terms if cost != 0.0]
 
     def _makespan_variable(self) -> pulp.LpVariable:
