@@ -182,6 +182,10 @@ def cost_frontier(
         if len(points) >= MAX_POINTS:
             ended = f"stopped after {MAX_POINTS:,} points"
             break
+        if points and points[-1].cost <= 0:
+            # Prices and uses are never negative (the input check says so).
+            complete, ended = True, "the last plan spends nothing"
+            break
         started = time.perf_counter()
         start = sweep.thinned(previous, budget) if warm and previous else None
         first = sweep.solve(exact, sweep.most_benefit(budget), start)
