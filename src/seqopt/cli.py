@@ -1133,6 +1133,20 @@ def frontier_command(
     seed: Annotated[
         int | None, typer.Option(help="Random seed of the samples (model file: uncertainty.seed).")
     ] = None,
+    cost: Annotated[
+        bool,
+        typer.Option(
+            "--cost",
+            help="Instead: the exact frontier of discounted benefit against political cost.",
+        ),
+    ] = False,
+    discounted_cost: Annotated[
+        bool,
+        typer.Option(
+            "--discounted-cost",
+            help="With --cost: count cost discounted, as the objective does (many more points).",
+        ),
+    ] = False,
     workers: WorkersOption = None,
     output: OutOption = None,
     report: Annotated[
@@ -1140,12 +1154,26 @@ def frontier_command(
         typer.Option("--report/--no-report", help="Also write report.html with the frontier."),
     ] = False,
 ) -> None:
-    """The price of safety: the best plan at each reliability level, and what it gives up.
+    """The price of safety, or of benefit: the best plan at each level, and what it gives up.
 
-    Writes frontier.json (every level's plan, value, reliability on fresh scenarios and
-    what changes from the previous level), frontier.svg and frontier.png (value against
-    reliability, knee marked), beside the plan optimal at base values (docs/uncertainty.md).
+    By default (--reliability): writes frontier.json (every level's plan, value,
+    reliability on fresh scenarios and what changes from the previous level),
+    frontier.svg and frontier.png (value against reliability, knee marked), beside
+    the plan optimal at base values (docs/uncertainty.md).
+
+    With --cost: writes cost_frontier.json (every plan no other beats on both
+    discounted benefit and political cost, each proven by an epsilon-constraint
+    sweep, and what changes between neighbours), cost_frontier.svg and .png
+    (docs/frontier.md).
     """
+    if cost:
+        if reliability is not None or more:
+            rule = "--cost trades benefit against cost: leave out the reliability levels"
+            raise InputError([Issue(Location(key="--cost"), rule, reliability)])
+        _cost_frontier(model_path, discounted_cost, output, report)
+        return
+    if discounted_cost:
+        raise InputError([Issue(Location(key="--discounted-cost"), "needs --cost", True)])
     from seqopt.report.frontier import write_frontier_chart
     from seqopt.uncertainty.frontier import FRONTIER_FILE, frontier, frontier_document
 
@@ -1186,6 +1214,65 @@ def frontier_command(
     for line in _frontier_lines(found):
         out.print(escape(line))
     out.print(f"[dim]{elapsed:.1f} s. Wrote {', '.join(str(p) for p in written)}.[/]")
+
+
+def _cost_frontier(model_path: Path, discounted: bool, output: Path | None, report: bool) -> None:
+    from seqopt.report.cost_frontier import write_cost_frontier_chart
+    from seqopt.tradeoffs.cost_document import (
+        COST_FRONTIER_FILE,
+        cost_frontier_document,
+        cost_frontier_lines,
+    )
+    from seqopt.tradeoffs.cost_frontier import cost_frontier
+
+    model, problem = _load(model_path)
+    if model.objective.kind.value != "value":
+        rule = "the benefit–cost frontier needs the value objective"
+        where = Location(str(model.path), key="objective.kind")
+        raise InputError([Issue(where, rule, model.objective.kind.value)])
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        holding(folder)
+        base = _base_solve(problem, model)
+        started = time.perf_counter()
+        try:
+            with err.status("Sweeping the budget…", spinner="dots") as status:
+                found = cost_frontier(
+                    problem,
+                    model.objective,
+                    model.solver,
+                    discounted=discounted,
+                    found=lambda p: status.update(
+                        f"Sweeping the budget: cost {p.cost:,.3f}, benefit {p.benefit:,.2f}…"
+                    ),
+                )
+        except PlanRejected as error:
+            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+            raise typer.Exit(Exit.INTERNAL) from None
+        interrupt.check()
+        elapsed = time.perf_counter() - started
+        step(f"found {len(found.points)} points of the benefit–cost frontier")
+        document = _judged(problem, model, base)
+        record = cost_frontier_document(problem, model, found)
+        with held.replace() as staging:
+            written = write_outputs(staging, document)
+            text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+            write_text(staging / COST_FRONTIER_FILE, text)
+            written.append(staging / COST_FRONTIER_FILE)
+            written += (
+                _write_report(staging, document)
+                if report
+                else write_cost_frontier_chart(staging, record)
+            )
+        written = _wrote(held.path, written)
+    for line in cost_frontier_lines(record):
+        out.print(escape(line))
+    out.print(
+        f"[dim]{found.solves} programs in {elapsed:.1f} s. "
+        f"Wrote {', '.join(str(p) for p in written)}.[/]"
+    )
+    unproven = any(not p.proven for p in found.points) or not found.complete
+    raise typer.Exit(Exit.GAP if unproven else Exit.OK)
 
 
 def _levels(model: ModelFile, first: float | None, more: list[float]) -> list[float]:
