@@ -1305,6 +1305,111 @@ def _frontier_lines(document: dict[str, Any]) -> list[str]:
     return lines
 
 
+@app.command("compare")
+@handled
+def compare_command(
+    model_paths: Annotated[
+        list[Path], typer.Argument(metavar="MODEL...", help="Two or more model files (TOML).")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output folder (default: compare_<names> beside the first model's output).",
+        ),
+    ] = None,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Also write report.html and its chart.")
+    ] = False,
+) -> None:
+    """Solve several model files and show their plans side by side, and what moves between them.
+
+    Each plan is compared with the first model's: value, what each signs when and at
+    which scope, measures moved (periods earlier or later), added or left out, and
+    levers bought. Writes compare.json, compare.md and compare.xlsx; with --report,
+    report.html and the roadmap diff chart (docs/compare.md).
+    """
+    from seqopt.tradeoffs.compare import compare_document, compare_plans, read_models, solve_models
+    from seqopt.tradeoffs.compare_files import write_compare
+
+    started = time.perf_counter()
+    if len(model_paths) < 2:
+        rule = "compare needs at least two model files"
+        raise InputError([Issue(Location(key="MODEL..."), rule, len(model_paths))])
+    loaded = read_models(model_paths)
+    for model, problem in loaded:
+        _engine(model, problem, Location(str(model.path), key="solver.name"))
+    step(f"read {len(loaded)} model files")
+    names = "_".join(model.name for model, _ in loaded)
+    folder = output if output is not None else loaded[0][0].output.parent / f"compare_{names}"
+    with hold_output(folder) as held:
+        holding(folder)
+        try:
+            with err.status("Solving…", spinner="dots") as status:
+                solved = solve_models(
+                    loaded,
+                    lambda model, result: status.update(
+                        f"Solved {model.name} ({result.status.value})…"
+                    ),
+                )
+        except PlanRejected as error:
+            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+            raise typer.Exit(Exit.INTERNAL) from None
+        interrupt.check()
+        step(f"solved {len(solved)} models")
+        document = compare_document(compare_plans([s.document for s in solved]))
+        with held.replace() as staging:
+            written = write_compare(staging, document)
+            if report:
+                from seqopt.report.compare import write_compare_report
+
+                written += write_compare_report(staging, document)
+        written = _wrote(folder, written)
+    out.print(_compare_table(document))
+    for move in document["moves"]:
+        out.print(f"  {escape(move['model'])}: {escape(move['text'])}")
+    if not document["moves"]:
+        out.print(
+            "  Nothing moves: every plan signs the same measures at the same scopes and times."
+        )
+    for note in document["notes"]:
+        out.print(f"  - {escape(note)}")
+    elapsed = time.perf_counter() - started
+    out.print(f"[dim]{elapsed:.2f} s. Wrote {', '.join(str(p) for p in written)}.[/]")
+    raise typer.Exit(max(EXIT_FOR_STATUS[s.result.status] for s in solved))
+
+
+def _compare_table(document: dict[str, Any]) -> Table:
+    from seqopt.tradeoffs.compare_files import signing_words
+
+    table = Table(title="Plans side by side", title_justify="left")
+    names = [m["name"] for m in document["models"]]
+    table.add_column("")
+    for name in names:
+        table.add_column(escape(name))
+    for label, key in (("Status", "status_words"), ("Net value", "value"), ("Cost", "cost")):
+        cells = []
+        for m in document["models"]:
+            value = m[key]
+            cells.append(f"{value:,.2f}" if isinstance(value, float) else escape(str(value)))
+        table.add_row(f"[bold]{label}[/]", *cells)
+    table.add_row(
+        "[bold]Horizon[/]",
+        *(escape(f"{m['first_period']} to {m['last_period']}") for m in document["models"]),
+    )
+    for measure in document["measures"]:
+        table.add_row(
+            escape(measure["measure_name"]),
+            *(escape(signing_words(measure["plans"][n])) for n in names),
+        )
+    for lever in document["levers"]:
+        table.add_row(
+            f"[italic]{escape(lever['lever_name'])}[/]",
+            *(escape(", ".join(lever["uses"][n]) or "not used") for n in names),
+        )
+    return table
+
+
 @app.command("version")
 @handled
 def version_command() -> None:
