@@ -8,11 +8,15 @@ points, on every integer-programming back end, for both ways of counting cost.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from random_dynamics import dynamic_problem
+from seqopt.cli import app
 from seqopt.data import Problem
 from seqopt.evaluate import evaluate
 from seqopt.settings import ObjectiveKind, ObjectiveSettings, SolverName, SolverSettings
@@ -168,3 +172,63 @@ def test_knee_and_best_value_on_the_frontier() -> None:
     assert frontier.knee == 1  # the unsupported point is farthest from the chord
     # Two programs a point; the last point spends nothing, so no budget is left to try.
     assert frontier.dropped == 0 and frontier.solves == 2 * 3
+
+
+# -- the command -------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def test_frontier_cost_command_writes_the_record_chart_and_report(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    model = str(ROOT / "models/examples/substitutes.toml")
+    result = runner.invoke(app, ["frontier", model, "--cost", "--out", str(out), "--report"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "cost_frontier.json").read_text(encoding="utf-8"))
+    assert document["schema"] == "seqopt.cost_frontier/1"
+    assert document["complete"] and document["cost"] == "capital"
+    points = document["points"]
+    assert points and all(p["proven"] for p in points)
+    assert [p["cost"] for p in points] == sorted(p["cost"] for p in points)
+    # The dearest point with the most net value is the plan seqopt solve records.
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    best = points[document["best_value"]]
+    assert abs(best["value"] - plan["value"]) <= 1e-6 * max(1.0, abs(plan["value"]))
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="cost-frontier"' in page and 'id="cost-frontier-table"' in page
+    assert (out / "cost_frontier.svg").is_file() and (out / "cost_frontier.png").is_file()
+    # The same model gives the same bytes.
+    again = tmp_path / "again"
+    runner.invoke(app, ["frontier", model, "--cost", "--out", str(again)])
+    assert (again / "cost_frontier.json").read_bytes() == (out / "cost_frontier.json").read_bytes()
+
+
+def test_frontier_cost_discounted_has_at_least_as_many_points(tmp_path: Path) -> None:
+    model = str(ROOT / "models/examples/substitutes.toml")
+    counts = []
+    for flags in ([], ["--discounted-cost"]):
+        out = tmp_path / str(len(flags))
+        result = runner.invoke(app, ["frontier", model, "--cost", *flags, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        counts.append(len(json.loads((out / "cost_frontier.json").read_text())["points"]))
+    assert counts[1] >= counts[0]
+
+
+def test_frontier_cost_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    model = str(ROOT / "models/examples/substitutes.toml")
+    both = runner.invoke(app, ["frontier", model, "--cost", "--reliability", "0.5"])
+    assert both.exit_code == 2 and "leave out the reliability levels" in both.output
+    alone = runner.invoke(app, ["frontier", model, "--discounted-cost"])
+    assert alone.exit_code == 2 and "needs --cost" in alone.output
+    makespan = tmp_path / "makespan.toml"
+    text = (ROOT / "models/examples/substitutes.toml").read_text(encoding="utf-8")
+    text = text.replace('kind = "value"', 'kind = "makespan"').replace(
+        "../../inputs", str(ROOT / "inputs")
+    )
+    makespan.write_text(text, encoding="utf-8")
+    refused = runner.invoke(
+        app, ["frontier", str(makespan), "--cost", "--out", str(tmp_path / "o")]
+    )
+    assert refused.exit_code == 2 and "needs the value objective" in refused.output
+    assert not (tmp_path / "o").exists()

@@ -144,12 +144,14 @@ def solve_models(
 
 
 def model_names(documents: Sequence[dict[str, Any]]) -> list[str]:
-    """Each model's name, with its file name added where two models share one."""
-    names = [d["model"] for d in documents]
-    return [
-        f"{name} ({Path(d.get('model_file', '')).name})" if names.count(name) > 1 else name
-        for name, d in zip(names, documents, strict=True)
-    ]
+    """Each model's name; a name met again gets its count (``a``, ``a (2)``)."""
+    seen: dict[str, int] = {}
+    names = []
+    for document in documents:
+        name = document["model"]
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return names
 
 
 def timeline(period_lists: Sequence[Sequence[str]]) -> tuple[list[str], bool]:
