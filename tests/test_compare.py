@@ -177,3 +177,19 @@ def test_one_model_file_is_not_a_comparison() -> None:
     result = runner.invoke(app, ["compare", str(ROOT / "models/examples/substitutes.toml")])
     assert result.exit_code == 2
     assert "at least two model files" in result.output
+
+
+def test_the_readme_examples_run(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [
+        line.split("#")[0].split()[1:]
+        for line in readme.splitlines()
+        if line.startswith(("seqopt compare ", "seqopt frontier models/japan_rok.toml --cost"))
+    ]
+    assert len(commands) == 2
+    for k, args in enumerate(commands):
+        absolute = [str(ROOT / a) if a.endswith(".toml") else a for a in args]
+        result = runner.invoke(app, [*absolute, "--out", str(tmp_path / str(k))])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "0" / "cost_frontier.json").is_file()
+    assert (tmp_path / "1" / "compare.json").is_file()

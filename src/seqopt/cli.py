@@ -1147,6 +1147,19 @@ def frontier_command(
             help="With --cost: count cost discounted, as the objective does (many more points).",
         ),
     ] = False,
+    least_margin: Annotated[
+        bool,
+        typer.Option(
+            "--least-margin",
+            help="Instead: value against the least support margin at any signing.",
+        ),
+    ] = False,
+    margin_step: Annotated[
+        float,
+        typer.Option(
+            min=1e-6, max=100.0, help="With --least-margin: points beyond the last plan's margin."
+        ),
+    ] = 1e-4,
     workers: WorkersOption = None,
     output: OutOption = None,
     report: Annotated[
@@ -1165,7 +1178,16 @@ def frontier_command(
     discounted benefit and political cost, each proven by an epsilon-constraint
     sweep, and what changes between neighbours), cost_frontier.svg and .png
     (docs/frontier.md).
+
+    With --least-margin: writes margin_frontier.json (the best plan for each least
+    margin of support at any signing, from the optimal plan to the safest).
     """
+    if least_margin:
+        if cost or reliability is not None or more:
+            rule = "--least-margin is a frontier of its own: leave out --cost and the levels"
+            raise InputError([Issue(Location(key="--least-margin"), rule, True)])
+        _margin_frontier(model_path, margin_step, output)
+        return
     if cost:
         if reliability is not None or more:
             rule = "--cost trades benefit against cost: leave out the reliability levels"
@@ -1214,6 +1236,53 @@ def frontier_command(
     for line in _frontier_lines(found):
         out.print(escape(line))
     out.print(f"[dim]{elapsed:.1f} s. Wrote {', '.join(str(p) for p in written)}.[/]")
+
+
+def _margin_frontier(model_path: Path, step_size: float, output: Path | None) -> None:
+    from seqopt.tradeoffs.margin_frontier import (
+        MARGIN_FILE,
+        margin_frontier,
+        margin_frontier_document,
+        margin_frontier_lines,
+    )
+
+    model, problem = _load(model_path)
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        holding(folder)
+        base = _base_solve(problem, model)
+        started = time.perf_counter()
+        try:
+            with err.status("Raising the margin…", spinner="dots") as status:
+                found = margin_frontier(
+                    problem,
+                    model.objective,
+                    model.solver,
+                    step=step_size,
+                    found=lambda p: status.update(
+                        f"Raising the margin: {p.least_margin or 0:,.2f} points, "
+                        f"value {p.value:,.2f}…"
+                    ),
+                )
+        except PlanRejected as error:
+            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+            raise typer.Exit(Exit.INTERNAL) from None
+        interrupt.check()
+        elapsed = time.perf_counter() - started
+        step(f"found {len(found.points)} points of the margin frontier")
+        document = _judged(problem, model, base)
+        record = margin_frontier_document(problem, model, found)
+        with held.replace() as staging:
+            written = write_outputs(staging, document)
+            text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+            write_text(staging / MARGIN_FILE, text)
+            written.append(staging / MARGIN_FILE)
+        written = _wrote(held.path, written)
+    for line in margin_frontier_lines(record):
+        out.print(escape(line))
+    out.print(f"[dim]{elapsed:.1f} s. Wrote {', '.join(str(p) for p in written)}.[/]")
+    unproven = any(not p.proven for p in found.points) or not found.complete
+    raise typer.Exit(Exit.GAP if unproven else Exit.OK)
 
 
 def _cost_frontier(model_path: Path, discounted: bool, output: Path | None, report: bool) -> None:

@@ -62,7 +62,7 @@ def plot_cost_frontier(frontier: dict[str, Any], ax: Axes) -> None:
         ax.annotate(
             f"most net value\n{p['value']:,.1f}",
             (p["cost"], p["benefit"]),
-            xytext=(-10, 8),
+            xytext=(-10, -30),
             textcoords="offset points",
             ha="right",
             fontsize=8.5,

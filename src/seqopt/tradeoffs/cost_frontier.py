@@ -139,7 +139,7 @@ def cost_frontier(
     settings: SolverSettings,
     *,
     discounted: bool = False,
-    warm: bool = True,
+    warm: bool | None = None,
     found: Callable[[CostPoint], None] | None = None,
 ) -> CostFrontier:
     """Sweep the budget from no limit down until no plan fits; return the frontier.
@@ -156,7 +156,9 @@ def cost_frontier(
         alike (a plan signing a measure a quarter later then costs the same,
         rather than being another point of the frontier).
     warm
-        Whether to start each program from a plan known to fit it.
+        Whether to start each program from a plan known to fit it (by default, as
+        ``settings.warm_start`` says: on the reference model, whose file turns warm
+        starts off, they make HiGHS slower here too; benchmarks/frontier_cost.py).
     found
         Called with each point as it is found (progress).
 
@@ -171,6 +173,7 @@ def cost_frontier(
     if objective.kind is not ObjectiveKind.VALUE:
         raise ValueError("the benefit–cost frontier needs the value objective")
     began = time.perf_counter()
+    warm = settings.warm_start if warm is None else warm
     exact = replace(settings, gap=0.0)
     sweep = _Sweep(problem, objective, discounted)
     budget = math.inf
@@ -199,7 +202,7 @@ def cost_frontier(
             break
         richest = sweep.checked(first, budget, "benefit")
         floor = richest.benefit - BENEFIT_SLACK * max(1.0, abs(richest.benefit))
-        second = sweep.solve(exact, sweep.least_cost(budget, floor), first.plan)
+        second = sweep.solve(exact, sweep.least_cost(budget, floor), first.plan if warm else None)
         solves += 1
         cheapest = richest  # the first plan fits the second program: it stays if need be
         if second.status.has_plan and second.plan is not None:
