@@ -8,8 +8,9 @@ Parts (all by default; ``--only`` picks some):
   ``--repeat`` runs, and whether every engine finds the same points.
 - ``discounted``: the same with discounted cost, stopped after ``--points``
   points (the reference model has thousands a few thousandths apart): time per point.
-- ``compare``: ``compare`` of three scenario files of the reference model
-  (the late-2013 model, GSOMIA left alone, five points less support): read,
+- ``compare``: ``compare`` of three scenario files of the reference model, two
+  sets: the model files (late 2013, the 2012 replay, the history) and the
+  what-if files (late 2013, GSOMIA left alone, five points less support): read,
   solve, compare and write the files, median of ``--repeat`` runs.
 
 Run from the repository root::
@@ -21,6 +22,7 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import tempfile
 import time
@@ -35,11 +37,18 @@ from seqopt.tradeoffs.compare_files import write_compare
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "japan_rok.toml"
-SCENARIOS = [
-    MODEL,
-    ROOT / "models" / "examples" / "japan_rok_no_gsomia.toml",
-    ROOT / "models" / "examples" / "japan_rok_support_drop.toml",
-]
+SCENARIOS = {
+    "files": [
+        MODEL,
+        ROOT / "models" / "japan_rok_2012.toml",
+        ROOT / "models" / "japan_rok_history.toml",
+    ],
+    "what-if": [
+        MODEL,
+        ROOT / "models" / "examples" / "japan_rok_no_gsomia.toml",
+        ROOT / "models" / "examples" / "japan_rok_support_drop.toml",
+    ],
+}
 PARTS = ("frontier", "discounted", "compare")
 
 
@@ -86,10 +95,8 @@ def discounted(points: int) -> None:
         if len(times) >= points:
             raise Enough
 
-    try:
+    with contextlib.suppress(Enough):
         sweep.cost_frontier(problem, model.objective, model.solver, discounted=True, found=found)
-    except Enough:
-        pass
     print(
         f"discounted cost: first {len(times)} points in {times[-1]:.1f} s "
         f"({times[-1] / len(times):.2f} s a point); the sweep goes on for thousands"
@@ -97,18 +104,21 @@ def discounted(points: int) -> None:
 
 
 def compare(repeat: int) -> None:
-    times = []
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as folder:
-            began = time.perf_counter()
-            solved = solve_models(read_models(SCENARIOS))
-            document = compare_document(compare_plans([s.document for s in solved]))
-            write_compare(Path(folder), document)
-            times.append(time.perf_counter() - began)
-    print(
-        f"compare of {len(SCENARIOS)} scenario files: median {statistics.median(times):.2f} s "
-        f"of {repeat} (min {min(times):.2f}, max {max(times):.2f}); {len(document['moves'])} moves"
-    )
+    for name, paths in SCENARIOS.items():
+        times = []
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory() as folder:
+                began = time.perf_counter()
+                solved = solve_models(read_models(paths))
+                document = compare_document(compare_plans([s.document for s in solved]))
+                write_compare(Path(folder), document)
+                times.append(time.perf_counter() - began)
+        solves = ", ".join(f"{s.model.name} {s.result.solve_seconds:.2f} s" for s in solved)
+        print(
+            f"compare of the {len(paths)} {name} files: median {statistics.median(times):.2f} s "
+            f"of {repeat} (min {min(times):.2f}, max {max(times):.2f}); "
+            f"{len(document['moves'])} moves; last run's solves: {solves}"
+        )
 
 
 def main() -> None:
