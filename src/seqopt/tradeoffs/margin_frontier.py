@@ -64,6 +64,8 @@ class MarginFrontier:
     points: tuple[MarginPoint, ...]
     complete: bool
     ended: str
+    beaten: int = 0
+    """Points a safer plan beat in value although their solve said optimal (left out)."""
 
     @property
     def knee(self) -> int | None:
@@ -115,10 +117,10 @@ def margin_frontier(
         result = solve(with_margin(problem, asked), objective, exact)
         if result.status is Status.INFEASIBLE:
             ended = "no plan breaks no rule" if not points else "no plan spares more"
-            return MarginFrontier(_kept(points), True, ended)
+            return MarginFrontier(_kept(points), True, ended, _beaten(points))
         if result.evaluation is None:
             ended = f"the solve for a margin of {asked:g} ended with {result.status.value}"
-            return MarginFrontier(_kept(points), False, ended)
+            return MarginFrontier(_kept(points), False, ended, _beaten(points))
         # The plan shown against the thresholds as entered.
         scored = evaluate(problem, result.evaluation.plan, objective, sources=False)
         margin = least_margin(problem, scored)
@@ -127,19 +129,34 @@ def margin_frontier(
         if found is not None:
             found(point)
         if margin is None or math.isinf(margin):
-            return MarginFrontier(_kept(points), True, "the last plan signs nothing gated")
+            return MarginFrontier(
+                _kept(points), True, "the last plan signs nothing gated", _beaten(points)
+            )
         asked = max(asked, margin) + step
 
 
 def _kept(points: list[MarginPoint]) -> tuple[MarginPoint, ...]:
-    """Points no safer point matches in value (a safer plan of the same value dominates)."""
+    """Points no safer point matches in value (a safer plan of the same value dominates).
+
+    A safer plan worth *more* than a point also means that point's solve was not
+    optimal after all (the safer plan fits its margin too): it is dropped the same way,
+    and :func:`margin_frontier_document` counts it.
+    """
     kept = []
     for i, p in enumerate(points):
-        later = points[i + 1] if i + 1 < len(points) else None
-        if later is not None and later.value >= p.value - 1e-9 * max(1.0, abs(p.value)):
+        tolerance = 1e-9 * max(1.0, abs(p.value))
+        if any(later.value >= p.value - tolerance for later in points[i + 1 :]):
             continue
         kept.append(p)
     return tuple(kept)
+
+
+def _beaten(points: list[MarginPoint]) -> int:
+    """Points a safer plan beats strictly: their solves' proofs were wrong."""
+    return sum(
+        any(later.value > p.value + 1e-6 * max(1.0, abs(p.value)) for later in points[i + 1 :])
+        for i, p in enumerate(points)
+    )
 
 
 def margin_frontier_document(
@@ -169,6 +186,7 @@ def margin_frontier_document(
         "input": {"path": model.input.as_posix(), "sha256": fingerprint(model.input)},
         "complete": frontier.complete,
         "ended": frontier.ended,
+        "beaten": frontier.beaten,
         "points": entries,
         "knee": frontier.knee,
     }
@@ -189,4 +207,9 @@ def margin_frontier_lines(document: dict[str, Any]) -> list[str]:
         f"at any signing; {'complete' if document['complete'] else 'INCOMPLETE'}: "
         f"{document['ended']}."
     )
+    if document["beaten"]:
+        lines.append(
+            f"{document['beaten']} plan(s) the solver called optimal were beaten by a safer plan "
+            "(which fits their margin too) and are left out."
+        )
     return lines
