@@ -7,7 +7,7 @@ Parts (all by default; ``--only`` picks some):
   highs): points, unsupported points, programs solved, median time of
   ``--repeat`` runs, and whether every engine finds the same points.
 - ``discounted``: the same with discounted cost, stopped after ``--points``
-  points (the reference model has thousands a few thousandths apart): time per point.
+  points (the reference model has hundreds, a few thousandths apart): time per point.
 - ``compare``: ``compare`` of three scenario files of the reference model, two
   sets: the model files (late 2013, the 2012 replay, the history) and the
   what-if files (late 2013, GSOMIA left alone, five points less support): read,
@@ -99,7 +99,7 @@ def discounted(points: int) -> None:
         sweep.cost_frontier(problem, model.objective, model.solver, discounted=True, found=found)
     print(
         f"discounted cost: first {len(times)} points in {times[-1]:.1f} s "
-        f"({times[-1] / len(times):.2f} s a point); the sweep goes on for thousands"
+        f"({times[-1] / len(times):.2f} s a point); the sweep goes on for hundreds more"
     )
 
 

@@ -8,7 +8,7 @@ benefit - discounted cost, as the evaluator counts them. By default cost is
 the capital spent with every period counted alike; with ``discounted`` it is
 the discounted price the objective subtracts, so that a measure signed a
 quarter later costs a little less, and every such shift is a point of its own
-(the reference model then has thousands of points a few thousandths apart).
+(on the reference model, hundreds of points a few thousandths apart).
 
 The sweep finds every non-dominated (cost, benefit) pair, from the dearest:
 
