@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import combinations, product
 
 from seqopt.data import Force, Problem
@@ -45,6 +46,25 @@ def lever_options(problem: Problem) -> list[list[tuple[LeverUse, ...]]]:
                 sets.append(tuple(LeverUse(lever.id, t) for t in periods))
         options.append(sets)
     return options
+
+
+def feasible_plans(problem: Problem, objective: ObjectiveSettings) -> Iterator[Evaluation]:
+    """Every plan that breaks no rule, scored by the evaluator."""
+    lever_sets = list(product(*lever_options(problem)))
+    for measures in product(*measure_options(problem)):
+        done = [option for option in measures if option is not None]
+        assignments = [signed for signed, _ in done]
+        upgrades = [widened for _, widened in done if widened is not None]
+        if any(
+            m.force is Force.IN and all(a.measure != m.id for a in assignments)
+            for m in problem.measures
+        ):
+            continue  # cannot be feasible, whatever the levers do; skip for speed
+        for levers in lever_sets:
+            plan = Plan.of(assignments, [u for group in levers for u in group], upgrades)
+            result = evaluate(problem, plan, objective)
+            if result.feasible:
+                yield result
 
 
 def best_plan(problem: Problem, objective: ObjectiveSettings) -> Evaluation | None:

@@ -968,6 +968,33 @@ def frontier_command(
     seed: Annotated[
         int | None, typer.Option(help="Random seed of the samples (model file: uncertainty.seed).")
     ] = None,
+    cost: Annotated[
+        bool,
+        typer.Option(
+            "--cost",
+            help="Instead: the exact frontier of discounted benefit against political cost.",
+        ),
+    ] = False,
+    discounted_cost: Annotated[
+        bool,
+        typer.Option(
+            "--discounted-cost",
+            help="With --cost: count cost discounted, as the objective does (many more points).",
+        ),
+    ] = False,
+    least_margin: Annotated[
+        bool,
+        typer.Option(
+            "--least-margin",
+            help="Instead: value against the least support margin at any signing.",
+        ),
+    ] = False,
+    margin_step: Annotated[
+        float,
+        typer.Option(
+            min=1e-6, max=100.0, help="With --least-margin: points beyond the last plan's margin."
+        ),
+    ] = 1e-4,
     workers: WorkersOption = None,
     output: OutOption = None,
     report: Annotated[
@@ -975,12 +1002,35 @@ def frontier_command(
         typer.Option("--report/--no-report", help="Also write report.html with the frontier."),
     ] = False,
 ) -> None:
-    """The price of safety: the best plan at each reliability level, and what it gives up.
+    """The price of safety, or of benefit: the best plan at each level, and what it gives up.
 
-    Writes frontier.json (every level's plan, value, reliability on fresh scenarios and
-    what changes from the previous level), frontier.svg and frontier.png (value against
-    reliability, knee marked), beside the plan optimal at base values (docs/uncertainty.md).
+    By default (--reliability): writes frontier.json (every level's plan, value,
+    reliability on fresh scenarios and what changes from the previous level),
+    frontier.svg and frontier.png (value against reliability, knee marked), beside
+    the plan optimal at base values (docs/uncertainty.md).
+
+    With --cost: writes cost_frontier.json (every plan no other beats on both
+    discounted benefit and political cost, each proven by an epsilon-constraint
+    sweep, and what changes between neighbours), cost_frontier.svg and .png
+    (docs/frontier.md).
+
+    With --least-margin: writes margin_frontier.json (the best plan for each least
+    margin of support at any signing, from the optimal plan to the safest).
     """
+    if least_margin:
+        if cost or reliability is not None or more:
+            rule = "--least-margin is a frontier of its own: leave out --cost and the levels"
+            raise InputError([Issue(Location(key="--least-margin"), rule, True)])
+        _margin_frontier(model_path, margin_step, output)
+        return
+    if cost:
+        if reliability is not None or more:
+            rule = "--cost trades benefit against cost: leave out the reliability levels"
+            raise InputError([Issue(Location(key="--cost"), rule, reliability)])
+        _cost_frontier(model_path, discounted_cost, output, report)
+        return
+    if discounted_cost:
+        raise InputError([Issue(Location(key="--discounted-cost"), "needs --cost", True)])
     from seqopt.report.frontier import write_frontier_chart
     from seqopt.uncertainty.frontier import FRONTIER_FILE, frontier, frontier_document
 
@@ -1023,6 +1073,112 @@ def frontier_command(
     out.print(f"[dim]{elapsed:.1f} s. Wrote {', '.join(str(p) for p in written)}.[/]")
 
 
+def _margin_frontier(model_path: Path, step_size: float, output: Path | None) -> None:
+    from seqopt.tradeoffs.margin_frontier import (
+        MARGIN_FILE,
+        margin_frontier,
+        margin_frontier_document,
+        margin_frontier_lines,
+    )
+
+    model, problem = _load(model_path)
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        holding(folder)
+        base = _base_solve(problem, model)
+        started = time.perf_counter()
+        try:
+            with err.status("Raising the margin…", spinner="dots") as status:
+                found = margin_frontier(
+                    problem,
+                    model.objective,
+                    model.solver,
+                    step=step_size,
+                    found=lambda p: status.update(
+                        f"Raising the margin: {p.least_margin or 0:,.2f} points, "
+                        f"value {p.value:,.2f}…"
+                    ),
+                )
+        except PlanRejected as error:
+            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+            raise typer.Exit(Exit.INTERNAL) from None
+        interrupt.check()
+        elapsed = time.perf_counter() - started
+        step(f"found {len(found.points)} points of the margin frontier")
+        document = _judged(problem, model, base)
+        record = margin_frontier_document(problem, model, found)
+        with held.replace() as staging:
+            written = write_outputs(staging, document)
+            text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+            write_text(staging / MARGIN_FILE, text)
+            written.append(staging / MARGIN_FILE)
+        written = _wrote(held.path, written)
+    for line in margin_frontier_lines(record):
+        out.print(escape(line))
+    out.print(f"[dim]{elapsed:.1f} s. Wrote {', '.join(str(p) for p in written)}.[/]")
+    unproven = any(not p.proven for p in found.points) or not found.complete
+    raise typer.Exit(Exit.GAP if unproven else Exit.OK)
+
+
+def _cost_frontier(model_path: Path, discounted: bool, output: Path | None, report: bool) -> None:
+    from seqopt.report.cost_frontier import write_cost_frontier_chart
+    from seqopt.tradeoffs.cost_document import (
+        COST_FRONTIER_FILE,
+        cost_frontier_document,
+        cost_frontier_lines,
+    )
+    from seqopt.tradeoffs.cost_frontier import cost_frontier
+
+    model, problem = _load(model_path)
+    if model.objective.kind.value != "value":
+        rule = "the benefit–cost frontier needs the value objective"
+        where = Location(str(model.path), key="objective.kind")
+        raise InputError([Issue(where, rule, model.objective.kind.value)])
+    folder = output if output is not None else model.output
+    with hold_output(folder) as held:
+        holding(folder)
+        base = _base_solve(problem, model)
+        started = time.perf_counter()
+        try:
+            with err.status("Sweeping the budget…", spinner="dots") as status:
+                found = cost_frontier(
+                    problem,
+                    model.objective,
+                    model.solver,
+                    discounted=discounted,
+                    found=lambda p: status.update(
+                        f"Sweeping the budget: cost {p.cost:,.3f}, benefit {p.benefit:,.2f}…"
+                    ),
+                )
+        except PlanRejected as error:
+            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+            raise typer.Exit(Exit.INTERNAL) from None
+        interrupt.check()
+        elapsed = time.perf_counter() - started
+        step(f"found {len(found.points)} points of the benefit–cost frontier")
+        document = _judged(problem, model, base)
+        record = cost_frontier_document(problem, model, found)
+        with held.replace() as staging:
+            written = write_outputs(staging, document)
+            text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+            write_text(staging / COST_FRONTIER_FILE, text)
+            written.append(staging / COST_FRONTIER_FILE)
+            written += (
+                _write_report(staging, document)
+                if report
+                else write_cost_frontier_chart(staging, record)
+            )
+        written = _wrote(held.path, written)
+    for line in cost_frontier_lines(record):
+        out.print(escape(line))
+    out.print(
+        f"[dim]{found.solves} programs in {elapsed:.1f} s. "
+        f"Wrote {', '.join(str(p) for p in written)}.[/]"
+    )
+    unproven = any(not p.proven for p in found.points) or not found.complete
+    raise typer.Exit(Exit.GAP if unproven else Exit.OK)
+
+
 def _levels(model: ModelFile, first: float | None, more: list[float]) -> list[float]:
     """Reliability levels from the command line (or the model file), each checked."""
     given = ([first] if first is not None else []) + list(more)
@@ -1051,6 +1207,111 @@ def _frontier_lines(document: dict[str, Any]) -> list[str]:
     if any(not p["reached"] for p in document["points"]):
         lines.append("* not reached: the most reliable plan found is shown.")
     return lines
+
+
+@app.command("compare")
+@handled
+def compare_command(
+    model_paths: Annotated[
+        list[Path], typer.Argument(metavar="MODEL...", help="Two or more model files (TOML).")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output folder (default: compare_<names> beside the first model's output).",
+        ),
+    ] = None,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Also write report.html and its chart.")
+    ] = False,
+) -> None:
+    """Solve several model files and show their plans side by side, and what moves between them.
+
+    Each plan is compared with the first model's: value, what each signs when and at
+    which scope, measures moved (periods earlier or later), added or left out, and
+    levers bought. Writes compare.json, compare.md and compare.xlsx; with --report,
+    report.html and the roadmap diff chart (docs/compare.md).
+    """
+    from seqopt.tradeoffs.compare import compare_document, compare_plans, read_models, solve_models
+    from seqopt.tradeoffs.compare_files import write_compare
+
+    started = time.perf_counter()
+    if len(model_paths) < 2:
+        rule = "compare needs at least two model files"
+        raise InputError([Issue(Location(key="MODEL..."), rule, len(model_paths))])
+    loaded = read_models(model_paths)
+    for model, problem in loaded:
+        _engine(model, problem, Location(str(model.path), key="solver.name"))
+    step(f"read {len(loaded)} model files")
+    names = "_".join(model.name for model, _ in loaded)
+    folder = output if output is not None else loaded[0][0].output.parent / f"compare_{names}"
+    with hold_output(folder) as held:
+        holding(folder)
+        try:
+            with err.status("Solving…", spinner="dots") as status:
+                solved = solve_models(
+                    loaded,
+                    lambda model, result: status.update(
+                        f"Solved {model.name} ({result.status.value})…"
+                    ),
+                )
+        except PlanRejected as error:
+            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
+            raise typer.Exit(Exit.INTERNAL) from None
+        interrupt.check()
+        step(f"solved {len(solved)} models")
+        document = compare_document(compare_plans([s.document for s in solved]))
+        with held.replace() as staging:
+            written = write_compare(staging, document)
+            if report:
+                from seqopt.report.compare import write_compare_report
+
+                written += write_compare_report(staging, document)
+        written = _wrote(folder, written)
+    out.print(_compare_table(document))
+    for move in document["moves"]:
+        out.print(f"  {escape(move['model'])}: {escape(move['text'])}")
+    if not document["moves"]:
+        out.print(
+            "  Nothing moves: every plan signs the same measures at the same scopes and times."
+        )
+    for note in document["notes"]:
+        out.print(f"  - {escape(note)}")
+    elapsed = time.perf_counter() - started
+    out.print(f"[dim]{elapsed:.2f} s. Wrote {', '.join(str(p) for p in written)}.[/]")
+    raise typer.Exit(max(EXIT_FOR_STATUS[s.result.status] for s in solved))
+
+
+def _compare_table(document: dict[str, Any]) -> Table:
+    from seqopt.tradeoffs.compare_files import signing_words
+
+    table = Table(title="Plans side by side", title_justify="left")
+    names = [m["name"] for m in document["models"]]
+    table.add_column("")
+    for name in names:
+        table.add_column(escape(name))
+    for label, key in (("Status", "status_words"), ("Net value", "value"), ("Cost", "cost")):
+        cells = []
+        for m in document["models"]:
+            value = m[key]
+            cells.append(f"{value:,.2f}" if isinstance(value, float) else escape(str(value)))
+        table.add_row(f"[bold]{label}[/]", *cells)
+    table.add_row(
+        "[bold]Horizon[/]",
+        *(escape(f"{m['first_period']} to {m['last_period']}") for m in document["models"]),
+    )
+    for measure in document["measures"]:
+        table.add_row(
+            escape(measure["measure_name"]),
+            *(escape(signing_words(measure["plans"][n])) for n in names),
+        )
+    for lever in document["levers"]:
+        table.add_row(
+            f"[italic]{escape(lever['lever_name'])}[/]",
+            *(escape(", ".join(lever["uses"][n]) or "not used") for n in names),
+        )
+    return table
 
 
 @app.command("version")

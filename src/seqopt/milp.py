@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import accumulate
 from typing import Protocol
 
@@ -24,6 +25,7 @@ from seqopt.data import (
     CauseKind,
     DependencyKind,
     Effect,
+    Estimate,
     Force,
     Lever,
     Measure,
@@ -262,6 +264,21 @@ def build_into(
     builder = _Builder(problem, objective, makespan_bound, sink=sink)
     builder.add_rows()
     return Built(builder.plan_starts(), builder.uses, builder.primary_terms(), builder.notes)
+
+
+def build_with_cost_into(
+    problem: Problem, objective: ObjectiveSettings, sink: Sink
+) -> tuple[Built, list[Term], list[Term]]:
+    """:func:`build_into` for the value objective, and the terms of the plan's political cost.
+
+    Returns the built model, whose ``primary`` terms are the net value, and the
+    cost terms discounted (value plus these is the benefit) and undiscounted (the
+    capital spent). For the benefit–cost frontier (:mod:`seqopt.tradeoffs.cost_frontier`).
+    """
+    builder = _Builder(problem, objective, None, sink=sink)
+    builder.add_rows()
+    built = Built(builder.plan_starts(), builder.uses, builder.primary_terms(), builder.notes)
+    return built, builder.cost_terms(), builder.cost_terms(discounted=False)
 
 
 def build_scenario_rows(
@@ -1508,18 +1525,12 @@ class _Builder:
         :math:`-b_s(\sum_{t \ge L}\gamma^t + W)`; a lapse after a widening :math:`\nu`:
         :math:`-(b_{to} - b_{from})(\sum_{t \ge \max(G, L)}\gamma^t + W)`; overlaps.
         """
-        weights, suffix, prefix, terminal = self._discounts()
+        _, suffix, _, terminal = self._discounts()
         terms: list[Term] = []
         for ukey, u in self.upgrade_candidates.items():
             extra = self._extra_benefit(u)
             value = extra * (suffix[u.in_force] + terminal)
-            for resource_id, amount in u.upgrade.use.items():
-                resource = self.problem.resource_by_id[resource_id]
-                if resource.kind is ResourceKind.NONRENEWABLE:
-                    spread = weights[u.start]
-                else:
-                    spread = prefix[u.in_force] - prefix[u.start]
-                value -= resource.price.base * amount.base * spread
+            value -= self._spend(u.start, u.in_force, u.upgrade.use)
             terms.append((self.upgrade_vars[ukey], value))
         for (key, period), mu in self.lapse_vars.items():
             benefit = self.candidates[key].scope.benefit.base
@@ -1558,28 +1569,69 @@ class _Builder:
         A start in ``t`` earns :math:`b\,(\sum_{\tau=t+d}^{T-1}\gamma^\tau + W)` and
         costs the discounted price of the resources its negotiation uses.
         """
-        weights = [self.objective.discount(t) for t in range(self.horizon)]
-        suffix = [*list(accumulate(reversed(weights)))[::-1], 0.0]
-        prefix = [0.0, *accumulate(weights)]
-        terminal = self.objective.terminal_weight(self.horizon)
+        _, suffix, _, terminal = self._discounts()
         terms: list[Term] = []
         for key, c in self.candidates.items():
             value = c.scope.benefit.base * (suffix[c.in_force] + terminal)
-            for resource_id, amount in c.scope.use.items():
-                resource = self.problem.resource_by_id[resource_id]
-                if resource.kind is ResourceKind.NONRENEWABLE:
-                    spread = weights[c.start]
-                else:
-                    spread = prefix[c.in_force] - prefix[c.start]
-                value -= resource.price.base * amount.base * spread
+            value -= self._spend(c.start, c.in_force, c.scope.use)
             terms.append((self.starts[key], value))
         for (lever_id, t), var in self.uses.items():
-            lever = self.problem.lever_by_id[lever_id]
-            price = sum(
-                self.problem.resource_by_id[r].price.base * a.base for r, a in lever.use.items()
-            )
-            terms.append((var, -price * weights[t]))
+            terms.append((var, -self._lever_spend(lever_id, t)))
         return terms + self._dynamic_value_terms()
+
+    def _spend(
+        self, start: int, in_force: int, use: Mapping[str, Estimate], discounted: bool = True
+    ) -> float:
+        """Price of a negotiation from ``start`` to ``in_force`` using ``use`` (discounted).
+
+        A nonrenewable resource is paid when the negotiation starts; a renewable one
+        in every period it is negotiated.
+        """
+        weights, prefix = self._spend_weights
+        spent = 0.0
+        for resource_id, amount in use.items():
+            resource = self.problem.resource_by_id[resource_id]
+            if resource.kind is ResourceKind.NONRENEWABLE:
+                spread = weights[start] if discounted else 1.0
+            else:
+                spread = prefix[in_force] - prefix[start] if discounted else in_force - start
+            spent += resource.price.base * amount.base * spread
+        return spent
+
+    @cached_property
+    def _spend_weights(self) -> tuple[list[float], list[float]]:
+        weights, _, prefix, _ = self._discounts()
+        return weights, prefix
+
+    def _lever_spend(self, lever_id: str, period: int, discounted: bool = True) -> float:
+        """Price of using lever ``lever_id`` in ``period`` (discounted)."""
+        lever = self.problem.lever_by_id[lever_id]
+        resources = self.problem.resource_by_id
+        price = sum(resources[r].price.base * a.base for r, a in lever.use.items())
+        return price * (self.objective.discount(period) if discounted else 1.0)
+
+    def cost_terms(self, discounted: bool = True) -> list[Term]:
+        """Political cost: the price of what a plan spends (each term positive).
+
+        Discounted, these are the prices :meth:`_value_terms` subtracts, variable
+        by variable (a start's and a widening's negotiation, a lever use), so that
+        the value terms plus these are the benefit terms (net of what substitutes
+        count twice, less what lapses lose). Undiscounted, they are the capital
+        spent, priced but counted the same in every period.
+        """
+        terms: list[Term] = [
+            (self.starts[key], self._spend(c.start, c.in_force, c.scope.use, discounted))
+            for key, c in self.candidates.items()
+        ]
+        terms += [
+            (self.upgrade_vars[ukey], self._spend(u.start, u.in_force, u.upgrade.use, discounted))
+            for ukey, u in self.upgrade_candidates.items()
+        ]
+        terms += [
+            (var, self._lever_spend(lever_id, t, discounted))
+            for (lever_id, t), var in self.uses.items()
+        ]
+        return [(var, cost) for var, cost in terms if cost != 0.0]
 
     def _makespan_variable(self) -> pulp.LpVariable:
         r"""Makespan :math:`C`, counted period by period for forced measures.

@@ -369,46 +369,47 @@ def headline(document: dict[str, Any]) -> str:
     return text
 
 
-def _markdown_text(text: str) -> str:
+def markdown_text(text: str) -> str:
     """Escape what Markdown would read as markup or raw HTML in untrusted text (names, sources)."""
     for character in "\\`*[]<>|":
         text = text.replace(character, "\\" + character)
     return text.replace("\n", " ")
 
 
-def _markdown_table(table: Table) -> list[str]:
+def markdown_table(table: Table) -> list[str]:
+    """A table as Markdown lines (untrusted text escaped), or its empty sentence."""
     if not table.rows:
         return [table.empty]
     lines = ["| " + " | ".join(table.headers) + " |"]
     lines.append("|" + "".join("---:|" if c.numeric else "---|" for c in table.columns))
     lines += [
-        "| " + " | ".join(_markdown_text(cell) for cell in row) + " |" for row in table.text_rows()
+        "| " + " | ".join(markdown_text(cell) for cell in row) + " |" for row in table.text_rows()
     ]
     return lines
 
 
 def summary_markdown(document: dict[str, Any]) -> str:
     """Render the Markdown summary: the headline, the steps and the report's tables."""
-    lines = [f"# {_markdown_text(document['model'])}: sequencing plan", "", headline(document), ""]
+    lines = [f"# {markdown_text(document['model'])}: sequencing plan", "", headline(document), ""]
     if document.get("notes"):
-        lines += [f"- {_markdown_text(note)}" for note in document["notes"]] + [""]
+        lines += [f"- {markdown_text(note)}" for note in document["notes"]] + [""]
     checked = reliability_sentences(document)
     if checked:
-        lines += ["## Reliability", ""] + [f"- {_markdown_text(t)}" for t in checked] + [""]
+        lines += ["## Reliability", ""] + [f"- {markdown_text(t)}" for t in checked] + [""]
     plan_steps = steps(document)
     if plan_steps:
         lines += ["## Step by step", ""]
         lines += [
-            f"- **{_markdown_text(step.period)}**: "
-            + "; ".join(_markdown_text(event) for event in step.events)
+            f"- **{markdown_text(step.period)}**: "
+            + "; ".join(markdown_text(event) for event in step.events)
             for step in plan_steps
         ]
         lines.append("")
     for section in why_sections(document):
-        lines += [f"## {section.title}", "", _markdown_text(section.lede), ""]
-        lines += [f"- {_markdown_text(item)}" for item in section.items] + [""]
+        lines += [f"## {section.title}", "", markdown_text(section.lede), ""]
+        lines += [f"- {markdown_text(item)}" for item in section.items] + [""]
     for table in [*plan_tables(document), inputs_table(document)]:
-        lines += [f"## {table.title}", "", *_markdown_table(table), ""]
+        lines += [f"## {table.title}", "", *markdown_table(table), ""]
     return "\n".join(lines)
 
 
@@ -418,7 +419,7 @@ def plan_workbook(document: dict[str, Any]) -> Workbook:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = PLAN_SHEET
-    _rows(
+    sheet_rows(
         sheet,
         [
             "kind",
@@ -471,7 +472,7 @@ def plan_workbook(document: dict[str, Any]) -> Workbook:
     periods = document["periods"]
     if "support" in document:
         support = document["support"]
-        _rows(
+        sheet_rows(
             workbook.create_sheet("support"),
             ["period", *(s["name"] for s in support.values())],
             [[p, *(s["values"][t] for s in support.values())] for t, p in enumerate(periods)],
@@ -480,7 +481,7 @@ def plan_workbook(document: dict[str, Any]) -> Workbook:
         headers = ["period"]
         for r in resources.values():
             headers += [f"{r['name']} use", f"{r['name']} capacity"]
-        _rows(
+        sheet_rows(
             workbook.create_sheet("resources"),
             headers,
             [
@@ -496,7 +497,7 @@ def plan_workbook(document: dict[str, Any]) -> Workbook:
                 for t, p in enumerate(periods)
             ],
         )
-        _rows(
+        sheet_rows(
             workbook.create_sheet("left_out"),
             ["measure", "name", "force", "source"],
             [
@@ -515,14 +516,14 @@ def plan_workbook(document: dict[str, Any]) -> Workbook:
         ["input sha256", document["input"]["sha256"]],
         ["seqopt version", document["seqopt_version"]],
     ]
-    _rows(workbook.create_sheet("summary"), ["item", "value"], summary)
+    sheet_rows(workbook.create_sheet("summary"), ["item", "value"], summary)
     shared = [
         t
         for t in plan_tables(document)
         if t.key in ("measures", "signings", "reliability", "breaks")
     ]
     for table in [*shared, inputs_table(document)]:
-        _table_sheet(workbook.create_sheet(table.key), table)
+        table_sheet(workbook.create_sheet(table.key), table)
     return workbook
 
 
@@ -530,9 +531,9 @@ EXCEL_FORMATS = {",.2f": "#,##0.00", ".1f": "0.0", ".0%": "0%"}
 """Excel number formats for the report tables' number formats (others: General)."""
 
 
-def _table_sheet(sheet: Any, table: Table) -> None:
+def table_sheet(sheet: Any, table: Table) -> None:
     """A report table as a sheet: raw values, with the table's number formats."""
-    _rows(sheet, table.headers, [list(row) for row in table.rows])
+    sheet_rows(sheet, table.headers, [list(row) for row in table.rows])
     for index, column in enumerate(table.columns, start=1):
         number_format = EXCEL_FORMATS.get(column.number)
         if number_format is not None:
@@ -540,7 +541,8 @@ def _table_sheet(sheet: Any, table: Table) -> None:
                 cell.number_format = number_format
 
 
-def _rows(sheet: Any, headers: list[str], rows: list[list[Any]]) -> None:
+def sheet_rows(sheet: Any, headers: list[str], rows: list[list[Any]]) -> None:
+    """Write a header and rows into a worksheet, every cell through the safe writer."""
     # Cell by cell, not sheet.append: names are untrusted text and must never become formulas.
     for number, values in enumerate([headers, *rows], start=1):
         for index, value in enumerate(values, start=1):

@@ -13,6 +13,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from seqopt.report.cost_frontier import cost_frontier_figure
 from seqopt.report.frontier import frontier_figure
 from seqopt.report.pathways import pathways_figure
 from seqopt.report.resources import resources_figure
@@ -31,6 +32,7 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure | None]] = {
     "support": support_figure,
     "resources": resources_figure,
     "frontier": frontier_figure,
+    "cost_frontier": cost_frontier_figure,
     "core_index": core_index_figure,
     "signing": signing_figure,
     "regret": regret_figure,

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from seqopt.report import pathways, words
+from seqopt.report.cost_frontier import cost_frontier_table
 from seqopt.report.frontier import frontier_table
 from seqopt.report.style import Rendered
 from seqopt.report.tables import Table, inputs_table, plan_tables
@@ -28,6 +29,7 @@ CHART_TITLES = {
     "support": "Public support against the thresholds it must reach at signing",
     "resources": "Resources: use against capacity, and budgets used",
     "frontier": "The price of safety: value against reliability",
+    "cost_frontier": "What political capital buys: benefit against cost",
     "core_index": "Under uncertainty: how often each measure is in the optimal plan",
     "signing": "Under uncertainty: when each measure is signed",
     "regret": "Under uncertainty: optimal value and the regret of the base plan",
@@ -97,6 +99,8 @@ def report_html(document: dict[str, Any], charts: Mapping[str, Rendered]) -> str
         analysis["break_even"] = break_even_table(sensitivity)
     if document.get("frontier"):
         analysis["frontier"] = frontier_table(document["frontier"])
+    if document.get("cost_frontier"):
+        analysis["cost_frontier"] = cost_frontier_table(document["cost_frontier"])
     adaptive = document.get("adaptive")
     if adaptive:
         analysis["policies"] = pathways.comparison_table(adaptive)

@@ -24,6 +24,7 @@ ANALYSES = {
     "simulation": "simulation.json",
     "sensitivity": "sensitivity.json",
     "frontier": "frontier.json",
+    "cost_frontier": "cost_frontier.json",
     "robust": "robust.json",
     "adaptive": "adaptive.json",
 }

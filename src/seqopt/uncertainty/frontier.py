@@ -31,6 +31,7 @@ from seqopt.plan import Plan
 from seqopt.settings import ModelFile, ObjectiveKind, ObjectiveSettings
 from seqopt.solve import SolveResult
 from seqopt.solvers.result import Status
+from seqopt.tradeoffs.knee import knee_index
 from seqopt.uncertainty.batch import Scorer
 from seqopt.uncertainty.calibrate import Ladder, Reaches, Rung, climb, recorded, sizes
 from seqopt.uncertainty.chance_model import Targets
@@ -114,27 +115,9 @@ def frontier(
 
 def knee(points: Sequence[Point]) -> int | None:
     """Index of the point farthest from the chord between the least and most reliable plans."""
-    found = [(i, p) for i, p in enumerate(points) if p.value is not None]
-    if len(found) < 3:
-        return None
-    xs = [p.fresh for _, p in found]
-    ys = [float(p.value) for _, p in found if p.value is not None]
-    width, height = max(xs) - min(xs), max(ys) - min(ys)
-    if width <= 0 or height <= 0:
-        return None
-    first, last = found[0][1], found[-1][1]
-    assert first.value is not None and last.value is not None
-    x0, y0 = (first.fresh - min(xs)) / width, (first.value - min(ys)) / height
-    x1, y1 = (last.fresh - min(xs)) / width, (last.value - min(ys)) / height
-    best, where = 0.0, None
-    for i, p in found[1:-1]:
-        assert p.value is not None
-        x, y = (p.fresh - min(xs)) / width, (p.value - min(ys)) / height
-        # Distance from the chord (up to a constant factor).
-        distance = abs((x1 - x0) * (y0 - y) - (x0 - x) * (y1 - y0))
-        if distance > best + 1e-12:
-            best, where = distance, i
-    return where
+    found = [(i, p.fresh, p.value) for i, p in enumerate(points) if p.value is not None]
+    where = knee_index([x for _, x, _ in found], [float(y) for _, _, y in found if y is not None])
+    return found[where][0] if where is not None else None
 
 
 def changes(problem: Problem, objective: ObjectiveSettings, before: Plan, after: Plan) -> list[str]:
