@@ -1105,7 +1105,7 @@ def _margin_frontier(model_path: Path, step_size: float, output: Path | None) ->
         interrupt.check()
         elapsed = time.perf_counter() - started
         step(f"found {len(found.points)} points of the margin frontier")
-        document = _judged(problem, model, base)
+        document = cases.judged(problem, model, base)
         record = margin_frontier_document(problem, model, found)
         with held.replace() as staging:
             written = write_outputs(staging, document)
@@ -1156,7 +1156,7 @@ def _cost_frontier(model_path: Path, discounted: bool, output: Path | None, repo
         interrupt.check()
         elapsed = time.perf_counter() - started
         step(f"found {len(found.points)} points of the benefit–cost frontier")
-        document = _judged(problem, model, base)
+        document = cases.judged(problem, model, base)
         record = cost_frontier_document(problem, model, found)
         with held.replace() as staging:
             written = write_outputs(staging, document)
@@ -1242,7 +1242,7 @@ def compare_command(
         raise InputError([Issue(Location(key="MODEL..."), rule, len(model_paths))])
     loaded = read_models(model_paths)
     for model, problem in loaded:
-        _engine(model, problem, Location(str(model.path), key="solver.name"))
+        cases.engine(model, problem, Location(str(model.path), key="solver.name"))
     step(f"read {len(loaded)} model files")
     names = "_".join(model.name for model, _ in loaded)
     folder = output if output is not None else loaded[0][0].output.parent / f"compare_{names}"
