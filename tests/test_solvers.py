@@ -170,3 +170,42 @@ def test_highs_runs_after_other_code_ran_highs_with_other_threads() -> None:
     gated = read_problem(ROOT / "inputs" / "japan_rok.xlsx")
     result = solve(gated, ObjectiveSettings(), SolverSettings(name=SolverName.HIGHS, threads=1))
     assert result.status is Status.OPTIMAL, result.solver_status
+
+
+REFERENCE = Path(__file__).resolve().parent.parent / "models" / "japan_rok.toml"
+
+
+def test_a_plan_beyond_the_solvers_proven_bound_is_not_called_optimal() -> None:
+    from seqopt.solve import _beats_bound
+
+    assert _beats_bound(338.691, 337.777, minimise=False)
+    assert not _beats_bound(337.777 + 1e-7, 337.777, minimise=False)  # within the gap proven
+    assert _beats_bound(9.0, 10.0, minimise=True) and not _beats_bound(10.0, 10.0, minimise=True)
+    assert not _beats_bound(5.0, None, minimise=False)
+
+
+@pytest.mark.parametrize("engine", [SolverName.HIGHS, SolverName.HIGHS_PULP, SolverName.CBC])
+def test_no_engine_calls_a_plan_optimal_beyond_its_own_bound(engine: SolverName) -> None:
+    # HiGHS 1.16 (presolve on, seed 0) proves 337.767 on the reference model with every
+    # gate raised by 16.9331 points, where 338.691 is feasible (CBC proves it). Through
+    # PuLP its bound stays at 337.777 while the tie-breaking moves find 338.691: that
+    # answer must not be called proven optimal.
+    from dataclasses import replace
+
+    from seqopt.io.scenario_files import load_problem
+    from seqopt.settings import read_model_file
+    from seqopt.uncertainty.reliable import with_margin
+
+    model = read_model_file(REFERENCE)
+    raised = with_margin(load_problem(model), 16.9331)
+    result = solve(raised, model.objective, replace(model.solver, gap=0.0, name=engine))
+    assert result.objective is not None and result.bound is not None
+    if result.status is Status.OPTIMAL:
+        assert result.objective <= result.bound + 1e-6 * abs(result.bound)
+    else:
+        assert result.status is Status.FEASIBLE and result.objective > result.bound
+        assert any("the bound is wrong" in note for note in result.notes)
+    if engine is SolverName.CBC:
+        assert result.status is Status.OPTIMAL and result.objective == pytest.approx(
+            338.6911, abs=1e-3
+        )
