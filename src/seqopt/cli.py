@@ -795,25 +795,21 @@ def _adapt(
         )
         raise typer.Exit(EXIT_FOR_STATUS[base.status])
     started = time.perf_counter()
-    try:
-        with Progress(console=err, transient=True) as progress:
-            task = progress.add_task(f"Acting out {count} futures", total=count)
-            run = adapt(
-                problem,
-                model,
-                count,
-                seed,
-                rule=rule,
-                rule_samples=samples,
-                robust_scenarios=robust_scenarios,
-                workers=workers if workers is not None else os.cpu_count() or 1,
-                scheduler=scheduler,
-                base=base,
-                done=lambda n: progress.advance(task, n),
-            )
-    except PlanRejected as error:
-        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
-        raise typer.Exit(Exit.INTERNAL) from None
+    with _internal(), Progress(console=err, transient=True) as progress:
+        task = progress.add_task(f"Acting out {count} futures", total=count)
+        run = adapt(
+            problem,
+            model,
+            count,
+            seed,
+            rule=rule,
+            rule_samples=samples,
+            robust_scenarios=robust_scenarios,
+            workers=workers if workers is not None else os.cpu_count() or 1,
+            scheduler=scheduler,
+            base=base,
+            done=lambda n: progress.advance(task, n),
+        )
     interrupt.check()
     elapsed = time.perf_counter() - started
     step(f"acted out {count} futures")
@@ -901,12 +897,8 @@ def _solve_robust(
     from seqopt.uncertainty.analyses import robust
 
     base = _base_solve(problem, model)
-    try:
-        with err.status(f"Choosing one plan over {count} scenarios…", spinner="dots"):
-            run = robust(problem, model, count, measure, level, base)
-    except PlanRejected as error:
-        err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
-        raise typer.Exit(Exit.INTERNAL) from None
+    with _internal(), err.status(f"Choosing one plan over {count} scenarios…", spinner="dots"):
+        run = robust(problem, model, count, measure, level, base)
     interrupt.check()
     step(f"chose one plan over {count} scenarios")
     document = run.document
@@ -1045,14 +1037,11 @@ def frontier_command(
         holding(folder)
         base = _base_solve(problem, model)
         started = time.perf_counter()
-        try:
-            with err.status(f"Climbing to reliability {max(levels):.0%}…", spinner="dots"):
-                count = workers if workers is not None else os.cpu_count() or 1
-                points, rungs = frontier(problem, model, levels, base, workers=count)
-                document = cases.judged(problem, model, base)
-        except PlanRejected as error:
-            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
-            raise typer.Exit(Exit.INTERNAL) from None
+        climbing = f"Climbing to reliability {max(levels):.0%}…"
+        with _internal(), err.status(climbing, spinner="dots"):
+            count = workers if workers is not None else os.cpu_count() or 1
+            points, rungs = frontier(problem, model, levels, base, workers=count)
+            document = cases.judged(problem, model, base)
         interrupt.check()
         elapsed = time.perf_counter() - started
         step(f"climbed {len(points)} reliability levels")
@@ -1087,21 +1076,16 @@ def _margin_frontier(model_path: Path, step_size: float, output: Path | None) ->
         holding(folder)
         base = _base_solve(problem, model)
         started = time.perf_counter()
-        try:
-            with err.status("Raising the margin…", spinner="dots") as status:
-                found = margin_frontier(
-                    problem,
-                    model.objective,
-                    model.solver,
-                    step=step_size,
-                    found=lambda p: status.update(
-                        f"Raising the margin: {p.least_margin or 0:,.2f} points, "
-                        f"value {p.value:,.2f}…"
-                    ),
-                )
-        except PlanRejected as error:
-            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
-            raise typer.Exit(Exit.INTERNAL) from None
+        with _internal(), err.status("Raising the margin…", spinner="dots") as status:
+            found = margin_frontier(
+                problem,
+                model.objective,
+                model.solver,
+                step=step_size,
+                found=lambda p: status.update(
+                    f"Raising the margin: {p.least_margin or 0:,.2f} points, value {p.value:,.2f}…"
+                ),
+            )
         interrupt.check()
         elapsed = time.perf_counter() - started
         step(f"found {len(found.points)} points of the margin frontier")
@@ -1139,20 +1123,16 @@ def _cost_frontier(model_path: Path, discounted: bool, output: Path | None, repo
         holding(folder)
         base = _base_solve(problem, model)
         started = time.perf_counter()
-        try:
-            with err.status("Sweeping the budget…", spinner="dots") as status:
-                found = cost_frontier(
-                    problem,
-                    model.objective,
-                    model.solver,
-                    discounted=discounted,
-                    found=lambda p: status.update(
-                        f"Sweeping the budget: cost {p.cost:,.3f}, benefit {p.benefit:,.2f}…"
-                    ),
-                )
-        except PlanRejected as error:
-            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
-            raise typer.Exit(Exit.INTERNAL) from None
+        with _internal(), err.status("Sweeping the budget…", spinner="dots") as status:
+            found = cost_frontier(
+                problem,
+                model.objective,
+                model.solver,
+                discounted=discounted,
+                found=lambda p: status.update(
+                    f"Sweeping the budget: cost {p.cost:,.3f}, benefit {p.benefit:,.2f}…"
+                ),
+            )
         interrupt.check()
         elapsed = time.perf_counter() - started
         step(f"found {len(found.points)} points of the benefit–cost frontier")
@@ -1248,17 +1228,13 @@ def compare_command(
     folder = output if output is not None else loaded[0][0].output.parent / f"compare_{names}"
     with hold_output(folder) as held:
         holding(folder)
-        try:
-            with err.status("Solving…", spinner="dots") as status:
-                solved = solve_models(
-                    loaded,
-                    lambda model, result: status.update(
-                        f"Solved {model.name} ({result.status.value})…"
-                    ),
-                )
-        except PlanRejected as error:
-            err.print(f"[bold red]Internal error, nothing written:[/] {escape(str(error))}")
-            raise typer.Exit(Exit.INTERNAL) from None
+        with _internal(), err.status("Solving…", spinner="dots") as status:
+            solved = solve_models(
+                loaded,
+                lambda model, result: status.update(
+                    f"Solved {model.name} ({result.status.value})…"
+                ),
+            )
         interrupt.check()
         step(f"solved {len(solved)} models")
         document = compare_document(compare_plans([s.document for s in solved]))

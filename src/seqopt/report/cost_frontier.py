@@ -16,8 +16,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from seqopt.atomic import atomic_files
-from seqopt.report.style import ALERT, FULL, GRID, INK, MUTED, WIDTH, empty, render, style
+from seqopt.report.style import ALERT, FULL, GRID, INK, MUTED, WIDTH, empty, style, write_chart
 from seqopt.report.tables import Column, Table
 
 CHART = "cost_frontier"
@@ -106,12 +105,7 @@ def write_cost_frontier_chart(folder: Path, frontier: dict[str, Any]) -> list[Pa
     """Write ``cost_frontier.svg`` and ``cost_frontier.png`` for a frontier document."""
     figure = cost_frontier_figure({"cost_frontier": frontier})
     assert figure is not None
-    chart = render(figure)
-    targets = [folder / f"{CHART}.svg", folder / f"{CHART}.png"]
-    with atomic_files(targets) as (svg, png):
-        svg.write_text(chart.svg, encoding="utf-8")
-        png.write_bytes(chart.png)
-    return targets
+    return write_chart(folder, CHART, figure)
 
 
 def cost_frontier_table(frontier: dict[str, Any]) -> Table:

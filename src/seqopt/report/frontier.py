@@ -15,8 +15,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from seqopt.atomic import atomic_files
-from seqopt.report.style import ALERT, FULL, GRID, INK, MUTED, WIDTH, empty, render, style
+from seqopt.report.style import ALERT, FULL, GRID, INK, MUTED, WIDTH, empty, style, write_chart
 from seqopt.report.tables import Column, Table
 
 CHART = "frontier"
@@ -94,12 +93,7 @@ def write_frontier_chart(folder: Path, frontier: dict[str, Any]) -> list[Path]:
     """Write ``frontier.svg`` and ``frontier.png`` for a frontier document."""
     figure = frontier_figure({"frontier": frontier})
     assert figure is not None
-    chart = render(figure)
-    targets = [folder / f"{CHART}.svg", folder / f"{CHART}.png"]
-    with atomic_files(targets) as (svg, png):
-        svg.write_text(chart.svg, encoding="utf-8")
-        png.write_bytes(chart.png)
-    return targets
+    return write_chart(folder, CHART, figure)
 
 
 def frontier_table(frontier: dict[str, Any]) -> Table:

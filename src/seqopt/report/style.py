@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -25,6 +26,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.typing import RcKeyType
+
+from seqopt.atomic import atomic_files
 
 PALETTE = (
     "#332288",
@@ -129,6 +132,16 @@ def render(figure: Figure, known: Rendered | None = None) -> Rendered:
         png = io.BytesIO()
         figure.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
     return Rendered(svg.getvalue(), png.getvalue())
+
+
+def write_chart(folder: Path, name: str, figure: Figure) -> list[Path]:
+    """Write ``figure`` as ``name.svg`` and ``name.png`` in ``folder``, both or neither."""
+    chart = render(figure)
+    targets = [folder / f"{name}.svg", folder / f"{name}.png"]
+    with atomic_files(targets) as (svg, png):
+        svg.write_text(chart.svg, encoding="utf-8")
+        png.write_bytes(chart.png)
+    return targets
 
 
 def short(text: str, limit: int = LABEL_CHARACTERS) -> str:
